@@ -1,0 +1,40 @@
+# bertgrid: `make demo` runs the demo grid, `make test` builds and runs the tests.
+# Both install the Debian packages they need first (scripts/install-deps.sh).
+BUILD    ?= build
+SHARED   ?= $(abspath ../shared)
+JOBS     ?= $(shell nproc)
+GENERATOR := $(shell command -v ninja >/dev/null 2>&1 && echo Ninja || echo "Unix Makefiles")
+
+# Open MPI refuses root unless told otherwise; only the runs this project starts itself set it.
+MPI_ROOT_ENV := OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1
+export BERTGRID_DATA ?= $(SHARED)/data/hate-speech-dataset
+
+.PHONY: all deps configure build test check demo clean format
+
+all: build
+
+deps:
+	@scripts/install-deps.sh
+
+$(BUILD)/build.ninja $(BUILD)/Makefile:
+	cmake -S . -B $(BUILD) -G "$(GENERATOR)" -DBERTGRID_SHARED_DIR=$(SHARED) $(CMAKE_ARGS)
+
+configure: deps $(BUILD)/$(if $(filter Ninja,$(GENERATOR)),build.ninja,Makefile)
+
+build: configure
+	cmake --build $(BUILD) -j $(JOBS)
+
+test: build
+	$(MPI_ROOT_ENV) ctest --test-dir $(BUILD) --output-on-failure -j $(JOBS) -LE slow
+
+check: build
+	$(MPI_ROOT_ENV) ctest --test-dir $(BUILD) --output-on-failure -j $(JOBS)
+
+demo: build
+	$(BUILD)/bertgrid --help
+
+format:
+	clang-format -i $$(git ls-files '*.cpp' '*.h')
+
+clean:
+	rm -rf $(BUILD)
