@@ -1,0 +1,334 @@
+#include "core/config.h"
+
+#include <toml++/toml.h>
+#include <fstream>
+#include <set>
+#include <sstream>
+
+#include "core/error.h"
+
+namespace bertgrid {
+namespace {
+
+std::string where(const std::string& file, const toml::source_region& src) {
+  std::ostringstream out;
+  out << file << ":" << src.begin.line << ":" << src.begin.column;
+  return out.str();
+}
+
+// "section.key" -> "file:line:column" of every key read, for messages about values.
+using Positions = std::map<std::string, std::string>;
+
+// Reads one TOML table, remembering which keys were consumed so that leftovers are errors.
+class TableReader {
+ public:
+  TableReader(const toml::table& table, std::string file, std::string path, Positions& positions)
+      : table_(table), file_(std::move(file)), path_(std::move(path)), positions_(positions) {}
+
+  // Every key of the table must have been read: a leftover is a typo or an unsupported option.
+  void finish() const {
+    for (const auto& [key, node] : table_) {
+      std::string k(key.str());
+      if (!seen_.count(k))
+        throw Error(where(file_, key.source()) + ": unknown key '" + qualified(k) + "'");
+    }
+  }
+
+  bool has(const std::string& key) const { return table_.contains(key); }
+
+  template <typename T>
+  void read(const std::string& key, T& out) {
+    const toml::node* node = mark(key);
+    if (node) out = convert<T>(*node, key);
+  }
+
+  template <typename T>
+  void read_list(const std::string& key, std::vector<T>& out) {
+    const toml::node* node = mark(key);
+    if (!node) return;
+    out.clear();
+    if (const toml::array* arr = node->as_array()) {
+      for (const auto& item : *arr) out.push_back(convert<T>(item, key));
+      if (out.empty()) throw Error(at(*node) + ": '" + qualified(key) + "' is an empty list");
+    } else {
+      out.push_back(convert<T>(*node, key));
+    }
+  }
+
+  const toml::table* sub_table(const std::string& key) {
+    const toml::node* node = mark(key);
+    if (!node) return nullptr;
+    if (!node->is_table()) throw Error(at(*node) + ": '" + qualified(key) + "' must be a table");
+    return node->as_table();
+  }
+
+  std::string qualified(const std::string& key) const {
+    return path_.empty() ? key : path_ + "." + key;
+  }
+  std::string at(const toml::node& node) const { return where(file_, node.source()); }
+  const std::string& file() const { return file_; }
+  TableReader sub(const toml::table& table, const std::string& key) {
+    return TableReader(table, file_, qualified(key), positions_);
+  }
+
+ private:
+  const toml::node* mark(const std::string& key) {
+    seen_.insert(key);
+    const toml::node* node = table_.get(key);
+    if (node) positions_[qualified(key)] = at(*node);
+    return node;
+  }
+
+  template <typename T>
+  T convert(const toml::node& node, const std::string& key) const {
+    if constexpr (std::is_same_v<T, bool>) {
+      if (auto v = node.value_exact<bool>()) return *v;
+      throw type_error(node, key, "a boolean");
+    } else if constexpr (std::is_same_v<T, std::string>) {
+      if (auto v = node.value_exact<std::string>()) return *v;
+      throw type_error(node, key, "a string");
+    } else if constexpr (std::is_floating_point_v<T>) {
+      if (auto v = node.value<double>(); v && (node.is_floating_point() || node.is_integer()))
+        return static_cast<T>(*v);
+      throw type_error(node, key, "a number");
+    } else {
+      static_assert(std::is_integral_v<T>);
+      auto v = node.value_exact<int64_t>();
+      if (!v) throw type_error(node, key, "an integer");
+      if (std::is_unsigned_v<T> && *v < 0)
+        throw Error(at(node) + ": '" + qualified(key) + "' must not be negative");
+      return static_cast<T>(*v);
+    }
+  }
+
+  Error type_error(const toml::node& node, const std::string& key, const char* want) const {
+    std::ostringstream got;
+    got << node.type();
+    return Error(at(node) + ": '" + qualified(key) + "' must be " + want + ", not " + got.str());
+  }
+
+  const toml::table& table_;
+  std::string file_;
+  std::string path_;
+  Positions& positions_;
+  std::set<std::string> seen_;
+};
+
+void read_train(TableReader& r, TrainConfig& t) {
+  r.read_list("epochs", t.epochs);
+  r.read_list("batch_size", t.batch_size);
+  r.read("eval_batch_size", t.eval_batch_size);
+  r.read_list("learning_rate", t.learning_rate);
+  r.read_list("weight_decay", t.weight_decay);
+  r.read_list("warmup_steps", t.warmup_steps);
+  if (r.has("warmup_ratio")) r.read("warmup_ratio", t.warmup_ratio.emplace());
+  r.read("max_grad_norm", t.max_grad_norm);
+  r.read_list("init_seed", t.init_seed);
+  r.read_list("data_seed", t.data_seed);
+  r.read("logging_steps", t.logging_steps);
+}
+
+// Validation: each failed check names the key, its position in the file and the bad value.
+class Checker {
+ public:
+  Checker(const std::string& file, const Positions& positions)
+      : file_(file), positions_(positions) {}
+
+  std::string at(const std::string& key) const {
+    auto it = positions_.find(key);
+    return it != positions_.end() ? it->second : file_;
+  }
+  void require(bool ok, const std::string& key, const std::string& rule) const {
+    if (!ok) throw Error(at(key) + ": '" + key + "' " + rule);
+  }
+  template <typename T, typename Pred>
+  void each(const std::vector<T>& xs, const std::string& key, Pred ok,
+            const std::string& rule) const {
+    for (const auto& x : xs) {
+      if (ok(x)) continue;
+      std::ostringstream msg;
+      msg << at(key) << ": '" << key << "' has " << x << ": " << rule;
+      throw Error(msg.str());
+    }
+  }
+
+ private:
+  const std::string& file_;
+  const Positions& positions_;
+};
+
+void validate_train(const TrainConfig& t, const Checker& c, const std::string& s) {
+  auto positive = [](auto x) { return x > 0; };
+  auto non_negative = [](auto x) { return x >= 0; };
+  c.require(!t.epochs.empty(), s + ".epochs", "is an empty list");
+  c.each(t.epochs, s + ".epochs", positive, "must be positive");
+  c.each(t.batch_size, s + ".batch_size", positive, "must be positive");
+  c.each(t.learning_rate, s + ".learning_rate", positive, "must be positive");
+  c.each(t.weight_decay, s + ".weight_decay", non_negative, "must not be negative");
+  c.each(t.warmup_steps, s + ".warmup_steps", non_negative, "must not be negative");
+  c.require(!t.warmup_ratio || (*t.warmup_ratio >= 0 && *t.warmup_ratio <= 1), s + ".warmup_ratio",
+            "must be in [0, 1]");
+  c.require(t.eval_batch_size > 0, s + ".eval_batch_size", "must be positive");
+  c.require(t.max_grad_norm > 0, s + ".max_grad_norm", "must be positive");
+  c.require(t.logging_steps > 0, s + ".logging_steps", "must be positive");
+}
+
+void validate(const RunConfig& cfg, const Checker& c) {
+  static const std::set<std::string> kStrategies = {"CLS", "LAST_MEAN", "LAST_MAX", "LAST2_MEAN",
+                                                    "LAST2_MAX"};
+  const ModelConfig& m = cfg.model;
+  c.require(!cfg.name.empty(), "name", "is required (it names the run directory)");
+  c.require(m.init == "pretrained" || m.init == "random", "model.init",
+            "must be \"pretrained\" or \"random\", not \"" + m.init + "\"");
+  c.require(m.init != "pretrained" || !m.dir.empty(), "model.dir",
+            "is required when model.init = \"pretrained\"");
+  c.require(m.init != "random" || !m.vocab.empty(), "model.vocab",
+            "is required when model.init = \"random\"");
+  for (const char* key : {"dim", "n_layers", "n_heads", "hidden_dim", "max_position_embeddings"}) {
+    const int64_t v = key == std::string("dim")          ? m.dim
+                      : key == std::string("n_layers")   ? m.n_layers
+                      : key == std::string("n_heads")    ? m.n_heads
+                      : key == std::string("hidden_dim") ? m.hidden_dim
+                                                         : m.max_position_embeddings;
+    c.require(v > 0, std::string("model.") + key, "must be positive, not " + std::to_string(v));
+  }
+  c.require(m.dim % m.n_heads == 0, "model.n_heads",
+            "(" + std::to_string(m.n_heads) + ") must divide model.dim (" + std::to_string(m.dim) +
+                ") evenly");
+  c.require(m.activation == "gelu" || m.activation == "relu", "model.activation",
+            "must be \"gelu\" or \"relu\", not \"" + m.activation + "\"");
+  for (const char* key : {"dropout", "attention_dropout", "seq_classif_dropout"}) {
+    const double v = key == std::string("dropout")             ? m.dropout
+                     : key == std::string("attention_dropout") ? m.attention_dropout
+                                                               : m.seq_classif_dropout;
+    c.require(v >= 0 && v < 1, std::string("model.") + key, "must be in [0, 1)");
+  }
+  c.require(cfg.data.max_length >= 2, "data.max_length", "must be at least 2");
+  c.require(cfg.data.validation_fraction >= 0 && cfg.data.validation_fraction < 1,
+            "data.validation_fraction", "must be in [0, 1)");
+  c.require(cfg.data.limit_train >= 0, "data.limit_train", "must not be negative");
+  c.require(cfg.data.limit_test >= 0, "data.limit_test", "must not be negative");
+  c.require(!cfg.data.labels.empty(), "data.labels", "must map at least one label");
+  if (cfg.finetune_enabled) validate_train(cfg.finetune, c, "finetune");
+  if (cfg.embeddings.enabled) {
+    const EmbeddingConfig& e = cfg.embeddings;
+    validate_train(e.head, c, "embeddings");
+    c.require(!e.strategies.empty(), "embeddings.strategies", "is an empty list");
+    for (const auto& s : e.strategies)
+      c.require(kStrategies.count(s) > 0, "embeddings.strategies",
+                "has unknown strategy \"" + s +
+                    "\" (known: CLS, LAST_MEAN, LAST_MAX, LAST2_MEAN, LAST2_MAX)");
+    c.require(e.pooling == "masked" || e.pooling == "notebook", "embeddings.pooling",
+              "must be \"masked\" or \"notebook\"");
+    c.require(e.padding == "dynamic" || e.padding == "corpus", "embeddings.padding",
+              "must be \"dynamic\" or \"corpus\"");
+    c.require(e.encode_batch_size > 0, "embeddings.encode_batch_size", "must be positive");
+  }
+  c.require(cfg.finetune_enabled || cfg.embeddings.enabled, "finetune.enabled",
+            "and embeddings.enabled are both false: nothing to run");
+  const RunSettings& r = cfg.run;
+  c.require(r.ranks_per_job > 0, "run.ranks_per_job", "must be positive");
+  c.require(r.threads_per_rank >= 0, "run.threads_per_rank", "must not be negative");
+  c.require(r.stall_timeout > 0, "run.stall_timeout", "must be positive");
+  c.require(r.device == "auto" || r.device == "cpu" || r.device == "cuda", "run.device",
+            "must be \"auto\", \"cpu\" or \"cuda\"");
+  c.require(r.precision == "fp32" || r.precision == "bf16", "run.precision",
+            "must be \"fp32\" or \"bf16\"");
+}
+
+}  // namespace
+
+RunConfig parse_run_config(const std::string& text, const std::string& source_name) {
+  toml::table root;
+  try {
+    root = toml::parse(text, source_name);
+  } catch (const toml::parse_error& e) {
+    throw Error(where(source_name, e.source()) + ": " + std::string(e.description()));
+  }
+  RunConfig c;
+  c.source = source_name;
+  c.text = text;
+  c.finetune.epochs = {2, 3, 4};
+  c.embeddings.head.epochs = {2};
+  Positions positions;
+  {
+    TableReader r(root, source_name, "", positions);
+    r.read("name", c.name);
+    if (const auto* t = r.sub_table("data")) {
+      TableReader d = r.sub(*t, "data");
+      d.read("dir", c.data.dir);
+      d.read("train_split", c.data.train_split);
+      d.read("test_split", c.data.test_split);
+      d.read("max_length", c.data.max_length);
+      d.read("validation_fraction", c.data.validation_fraction);
+      d.read("validation_seed", c.data.validation_seed);
+      d.read("limit_train", c.data.limit_train);
+      d.read("limit_test", c.data.limit_test);
+      if (const auto* labels = d.sub_table("labels")) {
+        c.data.labels.clear();
+        TableReader l = d.sub(*labels, "labels");
+        for (const auto& [key, node] : *labels) {
+          int value = 0;
+          l.read(std::string(key.str()), value);
+          c.data.labels.emplace_back(std::string(key.str()), value);
+        }
+      }
+      d.finish();
+    }
+    if (const auto* t = r.sub_table("model")) {
+      TableReader m = r.sub(*t, "model");
+      m.read("init", c.model.init);
+      m.read("dir", c.model.dir);
+      m.read("vocab", c.model.vocab);
+      m.read("dim", c.model.dim);
+      m.read("n_layers", c.model.n_layers);
+      m.read("n_heads", c.model.n_heads);
+      m.read("hidden_dim", c.model.hidden_dim);
+      m.read("max_position_embeddings", c.model.max_position_embeddings);
+      m.read("dropout", c.model.dropout);
+      m.read("attention_dropout", c.model.attention_dropout);
+      m.read("seq_classif_dropout", c.model.seq_classif_dropout);
+      m.read("activation", c.model.activation);
+      m.finish();
+    }
+    if (const auto* t = r.sub_table("finetune")) {
+      TableReader ft = r.sub(*t, "finetune");
+      ft.read("enabled", c.finetune_enabled);
+      read_train(ft, c.finetune);
+      ft.finish();
+    }
+    if (const auto* t = r.sub_table("embeddings")) {
+      TableReader e = r.sub(*t, "embeddings");
+      e.read("enabled", c.embeddings.enabled);
+      e.read_list("strategies", c.embeddings.strategies);
+      e.read("pooling", c.embeddings.pooling);
+      e.read("padding", c.embeddings.padding);
+      e.read("encode_batch_size", c.embeddings.encode_batch_size);
+      read_train(e, c.embeddings.head);
+      e.finish();
+    }
+    if (const auto* t = r.sub_table("run")) {
+      TableReader u = r.sub(*t, "run");
+      u.read("ranks_per_job", c.run.ranks_per_job);
+      u.read("threads_per_rank", c.run.threads_per_rank);
+      u.read("stall_timeout", c.run.stall_timeout);
+      u.read("device", c.run.device);
+      u.read("precision", c.run.precision);
+      u.read("save_models", c.run.save_models);
+      u.finish();
+    }
+    r.finish();
+  }
+  validate(c, Checker(source_name, positions));
+  return c;
+}
+
+RunConfig load_run_config(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) throw Error(path + ": cannot open the config file");
+  std::ostringstream buf;
+  buf << in.rdbuf();
+  return parse_run_config(buf.str(), path);
+}
+
+}  // namespace bertgrid

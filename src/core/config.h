@@ -1,0 +1,86 @@
+// The run configuration: a TOML file parsed once, at the edge, into plain validated structs.
+// Only this module reads TOML. Any of the hyperparameters marked "list" may be given as a
+// scalar or an array; the grid is the Cartesian product of the lists.
+#pragma once
+
+#include <cstdint>
+#include <map>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace bertgrid {
+
+struct DataConfig {
+  std::string dir;  // Vicomtech layout; --data / BERTGRID_DATA override it
+  std::string train_split = "sampled_train";
+  std::string test_split = "sampled_test";
+  std::vector<std::pair<std::string, int>> labels = {{"hate", 1}, {"noHate", 0}};
+  int64_t max_length = 512;        // truncation, keeping [SEP] last
+  double validation_fraction = 0;  // carved from train, stratified; 0 = none
+  uint64_t validation_seed = 0;
+  int64_t limit_train = 0;  // first N examples (by file_id) per split; 0 = all
+  int64_t limit_test = 0;
+};
+
+struct ModelConfig {
+  std::string init = "pretrained";  // "pretrained" (from dir) or "random"
+  std::string dir;                  // HF model directory (pretrained)
+  std::string vocab;                // vocab.txt (random init; defaults to dir/vocab.txt)
+  // Architecture for random init (distilbert-base-uncased's shape by default).
+  int64_t dim = 768, n_layers = 6, n_heads = 12, hidden_dim = 3072;
+  int64_t max_position_embeddings = 512;
+  double dropout = 0.1, attention_dropout = 0.1, seq_classif_dropout = 0.2;
+  std::string activation = "gelu";
+};
+
+// Hyperparameters of one kind of job; list-valued fields span the grid.
+struct TrainConfig {
+  std::vector<int64_t> epochs;
+  std::vector<int64_t> batch_size = {16};
+  int64_t eval_batch_size = 32;
+  std::vector<double> learning_rate = {5e-5};
+  std::vector<double> weight_decay = {0.01};
+  std::vector<int64_t> warmup_steps = {0};
+  std::optional<double> warmup_ratio;  // HF: ceil(ratio * total_steps); overrides warmup_steps
+  double max_grad_norm = 1.0;
+  std::vector<uint64_t> init_seed = {42};
+  std::vector<uint64_t> data_seed = {42};
+  int64_t logging_steps = 10;
+};
+
+struct EmbeddingConfig {
+  bool enabled = true;
+  std::vector<std::string> strategies = {"CLS", "LAST_MEAN", "LAST_MAX", "LAST2_MEAN", "LAST2_MAX"};
+  std::string pooling = "masked";   // "masked" or "notebook" (h[:, 1:], padding included)
+  std::string padding = "dynamic";  // "dynamic" or "corpus" (each split to its longest sentence)
+  int64_t encode_batch_size = 64;
+  TrainConfig head;  // epochs default {2}
+};
+
+struct RunSettings {
+  int64_t ranks_per_job = 1;
+  int64_t threads_per_rank = 0;    // 0: cores on the node / ranks on the node
+  double stall_timeout = 600;      // seconds without progress before the run aborts
+  std::string device = "auto";     // "auto", "cpu" or "cuda"
+  std::string precision = "fp32";  // "fp32" or "bf16" (autocast on CUDA)
+  bool save_models = true;
+};
+
+struct RunConfig {
+  std::string name;    // run name; the run directory defaults to runs/<name>
+  std::string source;  // the file it came from
+  std::string text;    // the file's bytes (for the hash and the saved copy)
+  DataConfig data;
+  ModelConfig model;
+  bool finetune_enabled = true;
+  TrainConfig finetune;  // epochs default {2, 3, 4}
+  EmbeddingConfig embeddings;
+  RunSettings run;
+};
+
+// Parses and validates; throws bertgrid::Error naming file:line:column and the key.
+RunConfig load_run_config(const std::string& path);
+RunConfig parse_run_config(const std::string& text, const std::string& source_name);
+
+}  // namespace bertgrid

@@ -1,0 +1,100 @@
+#include <gtest/gtest.h>
+
+#include "core/config.h"
+#include "core/error.h"
+
+using bertgrid::Error;
+using bertgrid::parse_run_config;
+
+namespace {
+
+const char* kMinimal = R"(name = "t"
+[model]
+init = "random"
+vocab = "vocab.txt"
+)";
+
+std::string error_of(const std::string& text) {
+  try {
+    parse_run_config(text, "c.toml");
+  } catch (const Error& e) {
+    return e.what();
+  }
+  return "";
+}
+
+}  // namespace
+
+TEST(Config, DefaultsAreThePapersGrid) {
+  auto c = parse_run_config(kMinimal, "c.toml");
+  EXPECT_EQ(c.name, "t");
+  EXPECT_EQ(c.finetune.epochs, (std::vector<int64_t>{2, 3, 4}));
+  EXPECT_EQ(c.finetune.batch_size, (std::vector<int64_t>{16}));
+  EXPECT_DOUBLE_EQ(c.finetune.learning_rate.at(0), 5e-5);
+  EXPECT_EQ(c.embeddings.head.epochs, (std::vector<int64_t>{2}));
+  EXPECT_EQ(c.embeddings.strategies.size(), 5u);
+  EXPECT_EQ(c.model.dim, 768);
+  EXPECT_EQ(c.data.labels.size(), 2u);
+}
+
+TEST(Config, ScalarsAndListsBothSpanTheGrid) {
+  auto c = parse_run_config(std::string(kMinimal) + R"(
+[finetune]
+epochs = 3
+learning_rate = [5e-5, 3e-5, 2e-5]
+init_seed = [1, 2]
+warmup_steps = 11
+[embeddings]
+strategies = ["CLS", "LAST2_MAX"]
+epochs = [2]
+)",
+                            "c.toml");
+  EXPECT_EQ(c.finetune.epochs, (std::vector<int64_t>{3}));
+  EXPECT_EQ(c.finetune.learning_rate.size(), 3u);
+  EXPECT_EQ(c.finetune.init_seed, (std::vector<uint64_t>{1, 2}));
+  EXPECT_EQ(c.finetune.warmup_steps, (std::vector<int64_t>{11}));
+  EXPECT_EQ(c.embeddings.strategies, (std::vector<std::string>{"CLS", "LAST2_MAX"}));
+}
+
+TEST(Config, UnknownKeyNamesFileLineAndColumn) {
+  EXPECT_EQ(error_of(std::string(kMinimal) + "[finetune]\nepochz = [2]\n"),
+            "c.toml:6:1: unknown key 'finetune.epochz'");
+}
+
+TEST(Config, WrongTypeNamesKeyAndType) {
+  EXPECT_EQ(error_of(std::string(kMinimal) + "[finetune]\nepochs = \"two\"\n"),
+            "c.toml:6:10: 'finetune.epochs' must be an integer, not string");
+}
+
+TEST(Config, EmptyEpochListIsAnError) {
+  EXPECT_EQ(error_of(std::string(kMinimal) + "[finetune]\nepochs = []\n"),
+            "c.toml:6:10: 'finetune.epochs' is an empty list");
+}
+
+TEST(Config, UnknownStrategyIsNamed) {
+  EXPECT_EQ(error_of(std::string(kMinimal) + "[embeddings]\nstrategies = [\"CLS\", \"MEAN\"]\n"),
+            "c.toml:6:14: 'embeddings.strategies' has unknown strategy \"MEAN\" (known: CLS, "
+            "LAST_MEAN, LAST_MAX, LAST2_MEAN, LAST2_MAX)");
+}
+
+TEST(Config, ImpossibleValuesNameThePosition) {
+  EXPECT_EQ(error_of(std::string(kMinimal) + "[finetune]\nbatch_size = [16, 0]\n"),
+            "c.toml:6:14: 'finetune.batch_size' has 0: must be positive");
+  EXPECT_EQ(error_of(std::string(kMinimal) + "n_heads = 5\n"),
+            "c.toml:5:11: 'model.n_heads' (5) must divide model.dim (768) evenly");
+}
+
+TEST(Config, SyntaxErrorsCarryThePosition) {
+  std::string e = error_of("name = \n");
+  EXPECT_EQ(e.rfind("c.toml:1:", 0), 0u) << e;
+}
+
+TEST(Config, NegativeSeedIsRejected) {
+  EXPECT_EQ(error_of(std::string(kMinimal) + "[finetune]\ninit_seed = -1\n"),
+            "c.toml:6:13: 'finetune.init_seed' must not be negative");
+}
+
+TEST(Config, PretrainedNeedsADirectory) {
+  EXPECT_EQ(error_of("name = \"x\"\n"),
+            "c.toml: 'model.dir' is required when model.init = \"pretrained\"");
+}
