@@ -1,0 +1,61 @@
+// Run under mpirun with 1, 2 and 4 ranks (see tests/CMakeLists.txt).
+#include <gtest/gtest.h>
+
+#include <numeric>
+#include <vector>
+
+#include "core/error.h"
+#include "dist/allreduce.h"
+#include "dist/world.h"
+
+using namespace bertgrid::dist;
+
+TEST(World, LocalRanksCoverTheNode) {
+  World world(nullptr, nullptr);
+  EXPECT_GE(world.size(), 1);
+  EXPECT_LT(world.rank(), world.size());
+  // One node in these tests: node-local ranks equal world ranks.
+  EXPECT_EQ(world.local_size(), world.size());
+  EXPECT_EQ(world.local_rank(), world.rank());
+  EXPECT_FALSE(world.hostname().empty());
+}
+
+TEST(Group, SplitsIntoConsecutiveGroups) {
+  World world(nullptr, nullptr);
+  for (int per = 1; per <= world.size(); ++per) {
+    if (world.size() % per != 0) {
+      EXPECT_THROW(Group(world, per), bertgrid::Error);
+      continue;
+    }
+    Group g(world, per);
+    EXPECT_EQ(g.size(), per);
+    EXPECT_EQ(g.count(), world.size() / per);
+    EXPECT_EQ(g.index(), world.rank() / per);
+    EXPECT_EQ(g.rank(), world.rank() % per);
+  }
+}
+
+TEST(Allreduce, MpiSumsWithinEachGroupOnly) {
+  World world(nullptr, nullptr);
+  const int per = world.size() >= 2 ? 2 : 1;
+  Group g(world, per);
+  auto ar = make_mpi_allreduce(g.comm());
+  EXPECT_EQ(ar->name(), "mpi");
+  std::vector<float> buf(1000);
+  for (size_t i = 0; i < buf.size(); ++i) buf[i] = float(world.rank() + 1) * float(i);
+  ar->sum(buf.data(), buf.size());
+  // Sum of (r + 1) over the group's world ranks r.
+  float factor = 0;
+  for (int r = g.index() * per; r < (g.index() + 1) * per; ++r) factor += float(r + 1);
+  for (size_t i = 0; i < buf.size(); ++i) ASSERT_EQ(buf[i], factor * float(i)) << i;
+}
+
+TEST(Allreduce, NcclAvailabilityMatchesTheBuild) {
+#ifdef BERTGRID_HAVE_NCCL
+  EXPECT_TRUE(nccl_available());
+#else
+  EXPECT_FALSE(nccl_available());
+  World world(nullptr, nullptr);
+  EXPECT_THROW(make_nccl_allreduce(world.comm(), 0, nullptr), bertgrid::Error);
+#endif
+}
