@@ -1,0 +1,115 @@
+#include "train/trainer.h"
+
+#include <cmath>
+
+#include "core/torch_compat.h"
+#include "train/batching.h"
+#include "train/clip.h"
+
+namespace bertgrid::train {
+
+Trainer::Trainer(TrainingTask& task, const TrainerSettings& settings, dist::Allreduce* reducer,
+                 int group_rank, int group_size)
+    : task_(task),
+      settings_(settings),
+      reducer_(reducer),
+      group_rank_(group_rank),
+      group_size_(group_size),
+      flat_(std::make_unique<FlatParams>(task.module())),
+      schedule_(settings.learning_rate, settings.warmup_steps,
+                train::total_steps(task.num_train(), settings.batch_size, settings.epochs)),
+      steps_per_epoch_(train::total_steps(task.num_train(), settings.batch_size, 1)) {
+  AdamWOptions options;
+  options.weight_decay = settings.weight_decay;
+  adamw_ = std::make_unique<AdamW>(flat_->params(), flat_->grads(), flat_->decay_mask(), options);
+  status_ = torch::zeros({3}, flat_->params().options());
+}
+
+StepResult Trainer::step(const std::vector<int64_t>& global_batch) {
+  const auto local_rows = shard_batch(global_batch, group_rank_, group_size_);
+  const double global_n = static_cast<double>(global_batch.size());
+  flat_->zero_grad();
+
+  // This rank's share: the loss sum over its rows, divided by the global batch size, so that the
+  // summed gradient is the gradient of the batch mean. A failure here is not thrown yet: the
+  // group must first learn of it through the status all-reduce.
+  std::string failure;
+  double local_loss_sum = 0;
+  try {
+    if (!local_rows.empty()) {
+      torch::Tensor loss_sum = task_.loss_sum(local_rows);
+      local_loss_sum = loss_sum.item<double>();
+      if (!std::isfinite(local_loss_sum)) {
+        failure = "loss is " + std::string(std::isnan(local_loss_sum) ? "NaN" : "infinite");
+      } else {
+        (loss_sum / global_n).backward();
+        flat_->check_views();
+      }
+    }
+  } catch (const std::exception& e) {
+    failure = e.what();
+  }
+  status_[0] = failure.empty() ? local_loss_sum : 0.0;
+  status_[1] = failure.empty() ? 0.0 : 1.0;
+  status_[2] = static_cast<double>(local_rows.size());
+  if (reducer_) reducer_->sum(status_.data_ptr<float>(), 3);
+  auto status = status_.to(torch::kCPU, torch::kDouble);
+  const double failed = status[1].item<double>();
+  if (failed > 0) {
+    std::string what = "step " + std::to_string(position_.step) + ": ";
+    if (!failure.empty()) throw StepFailed(what + failure);
+    throw StepFailed(what + std::to_string(static_cast<int>(failed)) +
+                     " other rank(s) of the group failed");
+  }
+  if (reducer_) reducer_->sum(flat_->grads().data_ptr<float>(), flat_->numel());
+
+  StepResult result;
+  result.loss = status[0].item<double>() / global_n;
+  result.grad_norm = clip_grad_norm(*flat_, settings_.max_grad_norm);
+  result.lr = schedule_.lr(position_.step);
+  adamw_->step(result.lr);
+  local_examples_ += static_cast<int64_t>(local_rows.size());
+  ++position_.step;
+  return result;
+}
+
+bool Trainer::run(const std::function<bool()>& stop_requested,
+                  const std::function<void(int64_t epoch)>& on_epoch_end,
+                  const std::function<void(const StepResult&)>& on_step) {
+  while (position_.epoch < settings_.epochs) {
+    const auto order = epoch_permutation(settings_.data_seed, position_.epoch, task_.num_train());
+    const auto batches = make_batches(order, settings_.batch_size);
+    while (position_.batch < static_cast<int64_t>(batches.size())) {
+      if (stop_requested && stop_requested()) return false;
+      StepResult r = step(batches[static_cast<size_t>(position_.batch)]);
+      ++position_.batch;
+      position_.loss_since_log += r.loss;
+      ++position_.steps_since_log;
+      if (position_.step % settings_.logging_steps == 0) {
+        const double epoch = static_cast<double>(position_.epoch) +
+                             static_cast<double>(position_.batch) / batches.size();
+        history_.push_back({"train", position_.step, epoch,
+                            position_.loss_since_log / position_.steps_since_log, r.lr,
+                            r.grad_norm});
+        position_.loss_since_log = 0;
+        position_.steps_since_log = 0;
+      }
+      if (on_step) on_step(r);
+    }
+    // The position moves on before the callback, so a checkpoint written there resumes after it.
+    const int64_t finished = position_.epoch;
+    ++position_.epoch;
+    position_.batch = 0;
+    if (on_epoch_end) on_epoch_end(finished);
+  }
+  return true;
+}
+
+void Trainer::restore(const TrainerPosition& position, std::vector<HistoryEntry> history,
+                      int64_t local_examples) {
+  position_ = position;
+  history_ = std::move(history);
+  local_examples_ = local_examples;
+}
+
+}  // namespace bertgrid::train

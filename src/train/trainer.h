@@ -1,0 +1,127 @@
+// The training loop with HuggingFace Trainer semantics, for any job: seeded per-epoch shuffle,
+// global batches split into per-rank shares, gradient sum over the group (one all-reduce of the
+// flat buffer), grad-norm clipping, AdamW with decoupled weight decay, linear warmup and decay.
+// The job supplies the model and the loss over a set of rows (TrainingTask); the trainer owns
+// the order of the data, the optimiser state, the step history and checkpoints of all of it.
+#pragma once
+
+#include <torch/torch.h>
+
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "core/error.h"
+#include "dist/allreduce.h"
+#include "train/adamw.h"
+#include "train/flat_params.h"
+#include "train/schedule.h"
+
+namespace bertgrid::train {
+
+struct TrainerSettings {
+  int64_t epochs = 1;
+  int64_t batch_size = 16;
+  double learning_rate = 5e-5;
+  double weight_decay = 0.01;
+  int64_t warmup_steps = 0;  // absolute; resolve a warmup ratio with warmup_from_ratio first
+  double max_grad_norm = 1.0;
+  uint64_t data_seed = 0;
+  int64_t logging_steps = 10;
+};
+
+// What a job hands the trainer.
+class TrainingTask {
+ public:
+  virtual ~TrainingTask() = default;
+  virtual torch::nn::Module& module() = 0;
+  virtual int64_t num_train() const = 0;
+  // Sum (not mean) of the cross-entropy over these training rows, with dropout as configured.
+  virtual torch::Tensor loss_sum(const std::vector<int64_t>& rows) = 0;
+};
+
+// One line of the step history: every `logging_steps` steps a "train" entry (mean loss since the
+// last entry, the rate and pre-clip grad norm of the last step), and an "eval" entry per epoch
+// added by the job.
+struct HistoryEntry {
+  std::string kind;  // "train" or "eval"
+  int64_t step = 0;  // optimiser steps done
+  double epoch = 0;  // fractional epoch
+  double loss = 0;
+  double lr = 0;
+  double grad_norm = 0;
+};
+
+struct StepResult {
+  double loss = 0;       // mean cross-entropy over the global batch
+  double grad_norm = 0;  // before clipping
+  double lr = 0;         // the rate this step used
+};
+
+// Where the trainer stands: enough, with the weights and AdamW state, to resume exactly.
+struct TrainerPosition {
+  int64_t step = 0;   // optimiser steps done
+  int64_t epoch = 0;  // current epoch (0-based)
+  int64_t batch = 0;  // next batch within the epoch's shuffled order
+  double loss_since_log = 0;
+  int64_t steps_since_log = 0;
+};
+
+// Thrown on every rank of a group when any of them failed during a step (an exception, a
+// non-finite loss): the group agrees through the step's status all-reduce, so no rank is left
+// waiting in a collective.
+class StepFailed : public Error {
+ public:
+  using Error::Error;
+};
+
+class Trainer {
+ public:
+  // `reducer` sums gradients over the group (nullptr: a group of one). group_rank/group_size
+  // choose this rank's share of each global batch.
+  Trainer(TrainingTask& task, const TrainerSettings& settings, dist::Allreduce* reducer = nullptr,
+          int group_rank = 0, int group_size = 1);
+
+  // Trains until every epoch is done (returns true) or until `stop_requested` answers true at a
+  // step boundary (returns false; the position says where to resume). `on_epoch_end(epoch)` runs
+  // after each completed epoch (evaluation, checkpoints). `on_step` runs after each step.
+  bool run(const std::function<bool()>& stop_requested = nullptr,
+           const std::function<void(int64_t epoch)>& on_epoch_end = nullptr,
+           const std::function<void(const StepResult&)>& on_step = nullptr);
+
+  // One optimiser step on a global batch of training rows (this rank computes its share).
+  StepResult step(const std::vector<int64_t>& global_batch);
+
+  int64_t total_steps() const { return schedule_.total_steps(); }
+  int64_t steps_per_epoch() const { return steps_per_epoch_; }
+  const TrainerPosition& position() const { return position_; }
+  std::vector<HistoryEntry>& history() { return history_; }
+  FlatParams& flat() { return *flat_; }
+  AdamW& optimizer() { return *adamw_; }
+  const TrainerSettings& settings() const { return settings_; }
+  // Examples this rank computed the loss on, over all steps so far (its share, not the batch).
+  int64_t local_examples() const { return local_examples_; }
+
+  // Restores a checkpointed position (weights and AdamW state are restored through flat() and
+  // optimizer()).
+  void restore(const TrainerPosition& position, std::vector<HistoryEntry> history,
+               int64_t local_examples);
+
+ private:
+  TrainingTask& task_;
+  TrainerSettings settings_;
+  dist::Allreduce* reducer_;
+  int group_rank_, group_size_;
+  std::unique_ptr<FlatParams> flat_;
+  std::unique_ptr<AdamW> adamw_;
+  LinearSchedule schedule_;
+  int64_t steps_per_epoch_;
+  TrainerPosition position_;
+  std::vector<HistoryEntry> history_;
+  int64_t local_examples_ = 0;
+  torch::Tensor status_;  // [loss sum, failed ranks, examples], summed over the group each step
+};
+
+}  // namespace bertgrid::train
