@@ -40,7 +40,7 @@ void AdamW::step(double lr) {
   const double bias_correction1 = 1.0 - std::pow(beta1, static_cast<double>(t));
   const double bias_correction2 = 1.0 - std::pow(beta2, static_cast<double>(t));
   const double step_size = lr / bias_correction1;
-  const double bias_correction2_sqrt = std::sqrt(bias_correction2);
+  const double bias_correction2_sqrt = std::pow(bias_correction2, 0.5);  // Python: bc2 ** 0.5
   auto denom = (state_.exp_avg_sq.sqrt() / bias_correction2_sqrt).add_(options_.eps);
   params_.addcdiv_(state_.exp_avg, denom, -step_size);
 }
