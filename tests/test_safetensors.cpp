@@ -178,6 +178,24 @@ TEST(Safetensors, LoadsForwardGolden) {
   EXPECT_EQ(f.find("pooled_LAST_MEAN")->sizes().vec(), (std::vector<std::int64_t>{8, 32}));
 }
 
+TEST(Safetensors, TrainedStateDictsMatchTheTinyModelLayout) {
+  // The training goldens hold the same 40 tensors (names, order, shapes), without "__metadata__".
+  const SafetensorsFile start = load_safetensors(kTinyModel);
+  for (const char* name : {"train_final.safetensors", "train_strong_final.safetensors"}) {
+    const SafetensorsFile f = load_safetensors(kShared + "/golden/" + name);
+    ASSERT_EQ(f.tensors.size(), start.tensors.size()) << name;
+    for (std::size_t i = 0; i < f.tensors.size(); ++i) {
+      EXPECT_EQ(f.tensors[i].first, start.tensors[i].first) << name;
+      EXPECT_EQ(f.tensors[i].second.sizes(), start.tensors[i].second.sizes()) << name;
+    }
+    EXPECT_TRUE(f.metadata.empty()) << name;
+    // Training moved the weights.
+    EXPECT_FALSE(
+        torch::equal(*f.find("pre_classifier.weight"), *start.find("pre_classifier.weight")))
+        << name;
+  }
+}
+
 // Every element bit pattern we can make, including NaNs, infinities, -0 and subnormals.
 torch::Tensor random_bits(torch::ScalarType type, std::vector<std::int64_t> shape) {
   if (type == torch::kBool) return torch::randint(0, 2, shape).to(torch::kBool);

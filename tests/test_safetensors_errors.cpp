@@ -5,6 +5,7 @@
 
 #include <filesystem>
 #include <fstream>
+#include <random>
 
 #include "core/error.h"
 #include "model/safetensors.h"
@@ -221,6 +222,48 @@ TEST(SafetensorsErrors, ValidEdgeCasesAreAccepted) {
   EXPECT_EQ(f.tensors[2].first, "t");
   EXPECT_TRUE(torch::equal(f.tensors[2].second, torch::tensor({9, 200}, torch::kByte)));
   EXPECT_TRUE(f.metadata.empty());
+}
+
+TEST(SafetensorsErrors, HugeDimensionsOfAnEmptyTensor) {
+  // numel 0 whatever the other dimensions: accepted, no overflow in torch either.
+  const SafetensorsFile f = parse_safetensors(
+      file_with(
+          R"({"e": {"dtype": "F32", "shape": [4611686018427387904, 0, 4611686018427387904], "data_offsets": [0, 0]}})"),
+      kName);
+  ASSERT_EQ(f.tensors.size(), 1u);
+  EXPECT_EQ(f.tensors[0].second.numel(), 0);
+}
+
+TEST(SafetensorsErrors, MutatedFilesParseOrThrowError) {
+  // A small fuzz: random byte edits and truncations of a valid file must either parse or throw
+  // bertgrid::Error, never anything else. Counts both outcomes so the test sees each happen.
+  const std::string valid =
+      serialize_safetensors({{"a", torch::arange(6, torch::kFloat).reshape({2, 3})},
+                             {"b", torch::ones({2}, torch::kBool)},
+                             {"c", torch::zeros({0}, torch::kHalf)}},
+                            {{"k", "v"}});
+  std::mt19937 rng(1234);
+  int parsed = 0, rejected = 0;
+  for (int round = 0; round < 3000; ++round) {
+    std::string bytes = valid;
+    const int edits = 1 + static_cast<int>(rng() % 4);
+    for (int e = 0; e < edits; ++e) {
+      const std::size_t at = rng() % bytes.size();
+      const char* pool = "0123456789[]{}\",:-. e";
+      bytes[at] = (rng() % 2) ? pool[rng() % 21] : static_cast<char>(rng() & 0xff);
+    }
+    if (rng() % 8 == 0) bytes.resize(rng() % bytes.size());
+    try {
+      parse_safetensors(bytes, kName);
+      ++parsed;
+    } catch (const Error&) {
+      ++rejected;
+    } catch (const std::exception& e) {
+      ADD_FAILURE() << "round " << round << ": non-bertgrid exception: " << e.what();
+    }
+  }
+  EXPECT_GT(parsed, 0);
+  EXPECT_GT(rejected, 0);
 }
 
 }  // namespace

@@ -16,4 +16,14 @@ inline void zero_grad_in_place(torch::Tensor& param) {
   if (g.defined()) g.zero_();
 }
 
+// Make `param` (a module's Parameter) use `data` as its storage and `grad` as its gradient,
+// keeping the Parameter object itself (the module and autograd still hold it). Both must have
+// param's shape and dtype. Same calls on 1.13 and 2.x: set_data swaps the storage of the
+// TensorImpl in place; a defined .grad() makes AccumulateGrad add into it in place.
+inline void alias_parameter(torch::Tensor& param, const torch::Tensor& data,
+                            const torch::Tensor& grad) {
+  param.set_data(data);
+  param.mutable_grad() = grad;
+}
+
 }  // namespace bertgrid::compat

@@ -1,0 +1,52 @@
+// AdamW over FlatParams' flat buffers, with the arithmetic of PyTorch 2.x's torch.optim.AdamW
+// (single-tensor path, the one CPU float32 uses) so that runs reproduce HF Trainer's numbers.
+#pragma once
+
+#include <torch/torch.h>
+
+#include <cstdint>
+
+namespace bertgrid::train {
+
+struct AdamWOptions {
+  double beta1 = 0.9;
+  double beta2 = 0.999;
+  double eps = 1e-8;
+  double weight_decay = 0.0;
+};
+
+// Serialisable optimizer state (for checkpoints): both moments are flat like the params.
+struct AdamWState {
+  torch::Tensor exp_avg;
+  torch::Tensor exp_avg_sq;
+  int64_t step = 0;  // number of step() calls so far
+};
+
+class AdamW {
+ public:
+  // params, grads: the flat buffers (FlatParams::params()/grads()); decay_mask: 1 where weight
+  // decay applies, 0 elsewhere (FlatParams::decay_mask()). All share shape, dtype and device.
+  AdamW(torch::Tensor params, torch::Tensor grads, torch::Tensor decay_mask, AdamWOptions options);
+
+  // One update at learning rate lr (the scheduled rate for this step; 0 is a real step: the
+  // counter and moments advance, the params do not move). Per element, with t = ++step:
+  //   p *= 1 - lr*wd*mask
+  //   m  = lerp(m, g, 1-beta1);  v = v*beta2 + (1-beta2)*g*g
+  //   p += -(lr / (1-beta1^t)) * m / (sqrt(v) / sqrt(1-beta2^t) + eps)
+  void step(double lr);
+
+  const AdamWOptions& options() const { return options_; }
+  const AdamWState& state() const { return state_; }
+  // Restores a checkpointed state; the moments are copied into the existing buffers.
+  // Throws bertgrid::Error if their shapes differ or step is negative.
+  void load_state(const AdamWState& state);
+
+ private:
+  torch::Tensor params_;
+  torch::Tensor grads_;
+  torch::Tensor decay_mask_;
+  AdamWOptions options_;
+  AdamWState state_;
+};
+
+}  // namespace bertgrid::train

@@ -1,0 +1,101 @@
+// Shuffling, batching, length ordering and rank sharding of example indices.
+#include "train/batching.h"
+
+#include <numeric>
+
+namespace bertgrid::train {
+namespace {
+
+// SplitMix64 (Steele, Lea, Flood 2014): a tiny, well-mixed 64-bit generator.
+class SplitMix64 {
+ public:
+  explicit SplitMix64(uint64_t seed) : state_(seed) {}
+  uint64_t next() {
+    uint64_t z = (state_ += 0x9E3779B97F4A7C15ULL);
+    z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ULL;
+    z = (z ^ (z >> 27)) * 0x94D049BB133111EBULL;
+    return z ^ (z >> 31);
+  }
+  // Uniform in [0, bound), bound > 0, by rejecting the top partial range of 2^64.
+  uint64_t below(uint64_t bound) {
+    const uint64_t limit = (0 - bound) % bound;  // 2^64 mod bound
+    uint64_t x = next();
+    while (x < limit) x = next();
+    return x % bound;
+  }
+
+ private:
+  uint64_t state_;
+};
+
+}  // namespace
+
+std::vector<int64_t> epoch_permutation(uint64_t data_seed, int64_t epoch, int64_t n) {
+  if (n < 0 || epoch < 0) {
+    throw Error("epoch_permutation: n " + std::to_string(n) + " and epoch " +
+                std::to_string(epoch) + " must be >= 0");
+  }
+  // Derive the stream seed from both inputs through one generator step each, so nearby
+  // (seed, epoch) pairs give unrelated permutations.
+  SplitMix64 seeder(data_seed);
+  const uint64_t base = seeder.next();
+  SplitMix64 rng(base ^ SplitMix64(static_cast<uint64_t>(epoch) + 0x632BE59BD9B4E019ULL).next());
+  std::vector<int64_t> perm(static_cast<size_t>(n));
+  std::iota(perm.begin(), perm.end(), int64_t{0});
+  for (int64_t i = n - 1; i > 0; --i) {
+    const auto j = static_cast<int64_t>(rng.below(static_cast<uint64_t>(i) + 1));
+    std::swap(perm[static_cast<size_t>(i)], perm[static_cast<size_t>(j)]);
+  }
+  return perm;
+}
+
+std::vector<std::vector<int64_t>> make_batches(const std::vector<int64_t>& order,
+                                               int64_t batch_size) {
+  if (batch_size <= 0) throw Error("make_batches: batch_size " + std::to_string(batch_size));
+  std::vector<std::vector<int64_t>> batches;
+  const auto step = static_cast<size_t>(batch_size);
+  for (size_t begin = 0; begin < order.size(); begin += step) {
+    const size_t end = std::min(order.size(), begin + step);
+    batches.emplace_back(order.begin() + static_cast<std::ptrdiff_t>(begin),
+                         order.begin() + static_cast<std::ptrdiff_t>(end));
+  }
+  return batches;
+}
+
+std::vector<int64_t> length_sorted_order(const std::vector<int64_t>& lengths) {
+  std::vector<int64_t> order(lengths.size());
+  std::iota(order.begin(), order.end(), int64_t{0});
+  std::stable_sort(order.begin(), order.end(), [&](int64_t a, int64_t b) {
+    return lengths[static_cast<size_t>(a)] > lengths[static_cast<size_t>(b)];
+  });
+  return order;
+}
+
+torch::Tensor restore_order(const torch::Tensor& values, const std::vector<int64_t>& order) {
+  if (values.dim() == 0 || values.size(0) != static_cast<int64_t>(order.size())) {
+    throw Error("restore_order: tensor with " +
+                std::to_string(values.dim() == 0 ? 0 : values.size(0)) + " rows for an order of " +
+                std::to_string(order.size()));
+  }
+  auto index = torch::tensor(order, torch::kInt64).to(values.device());
+  return torch::empty_like(values).index_copy_(0, index, values);
+}
+
+Shard shard_range(int64_t batch_size, int rank, int world_size) {
+  if (world_size <= 0 || rank < 0 || rank >= world_size || batch_size < 0) {
+    throw Error("shard_range: rank " + std::to_string(rank) + " of world " +
+                std::to_string(world_size) + " with batch " + std::to_string(batch_size));
+  }
+  const int64_t base = batch_size / world_size;
+  const int64_t extra = batch_size % world_size;
+  const int64_t r = rank;
+  return Shard{r * base + std::min(r, extra), base + (r < extra ? 1 : 0)};
+}
+
+std::vector<int64_t> shard_batch(const std::vector<int64_t>& batch, int rank, int world_size) {
+  const Shard s = shard_range(static_cast<int64_t>(batch.size()), rank, world_size);
+  return std::vector<int64_t>(batch.begin() + static_cast<std::ptrdiff_t>(s.begin),
+                              batch.begin() + static_cast<std::ptrdiff_t>(s.begin + s.count));
+}
+
+}  // namespace bertgrid::train

@@ -1,0 +1,27 @@
+// Gradient-norm clipping on the flat gradient buffer (torch.nn.utils.clip_grad_norm_ rules).
+#include "train/clip.h"
+
+namespace bertgrid::train {
+
+torch::Tensor grad_norm(const FlatParams& flat) {
+  torch::NoGradGuard no_grad;
+  const torch::Tensor& grads = flat.grads();
+  std::vector<torch::Tensor> norms;
+  norms.reserve(flat.count());
+  for (size_t i = 0; i < flat.count(); ++i) {
+    norms.push_back(
+        torch::linalg_vector_norm(grads.narrow(0, flat.offsets()[i], flat.sizes()[i]), 2));
+  }
+  return torch::linalg_vector_norm(torch::stack(norms), 2);
+}
+
+float clip_grad_norm(FlatParams& flat, double max_norm) {
+  torch::NoGradGuard no_grad;
+  torch::Tensor total = grad_norm(flat);
+  // Python's `max_norm / tensor` is tensor.reciprocal() * max_norm.
+  torch::Tensor coef = (total + 1e-6).reciprocal() * max_norm;
+  flat.grads().mul_(coef.clamp_max(1.0));
+  return total.item<float>();
+}
+
+}  // namespace bertgrid::train

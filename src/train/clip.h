@@ -1,0 +1,20 @@
+// Global gradient-norm clipping over FlatParams' gradient buffer, with the arithmetic of
+// PyTorch 2.x's torch.nn.utils.clip_grad_norm_ (norm_type 2).
+#pragma once
+
+#include <torch/torch.h>
+
+#include "train/flat_params.h"
+
+namespace bertgrid::train {
+
+// Total L2 norm of the gradients as PyTorch computes it: the L2 norm of the stacked
+// per-parameter L2 norms (float32, on the grads' device; a 0-dim tensor).
+torch::Tensor grad_norm(const FlatParams& flat);
+
+// Clips flat.grads() in place: coef = max_norm / (norm + 1e-6), clamped to at most 1, and the
+// grads are always multiplied by it (PyTorch 2.x multiplies unconditionally; when coef >= 1
+// the factor is exactly 1). Returns the pre-clip norm.
+float clip_grad_norm(FlatParams& flat, double max_norm);
+
+}  // namespace bertgrid::train
