@@ -6,15 +6,22 @@
 #include <sstream>
 
 #include "core/error.h"
-#include "golden_tensors.h"
 #include "model/distilbert.h"
 #include "model/distilbert_config.h"
+#include "model/safetensors.h"
 
 namespace bertgrid::model {
 namespace {
 
 const std::string kGolden = std::string(BERTGRID_SHARED_DIR) + "/golden/";
 constexpr double kForwardTol = 1e-5;  // golden/README.md: hidden states and logits, absolute
+
+// All tensors of a safetensors file by name.
+std::map<std::string, torch::Tensor> read_tensors(const std::string& path) {
+  std::map<std::string, torch::Tensor> out;
+  for (auto& [name, tensor] : load_safetensors(path).tensors) out[name] = tensor;
+  return out;
+}
 
 std::string sci(double v) {
   std::ostringstream os;
@@ -34,7 +41,7 @@ DistilBertConfig tiny_config() {
 // The tiny model with the golden weights copied in by name.
 DistilBertForSequenceClassification tiny_model() {
   auto model = DistilBertForSequenceClassification(tiny_config());
-  auto weights = testing::read_golden_tensors(kGolden + "tiny-distilbert/model.safetensors");
+  auto weights = read_tensors(kGolden + "tiny-distilbert/model.safetensors");
   torch::NoGradGuard no_grad;
   for (auto& p : model->named_parameters()) p.value().copy_(weights.at(p.key()));
   model->eval();
@@ -43,7 +50,7 @@ DistilBertForSequenceClassification tiny_model() {
 
 TEST(DistilBert, ParameterNamesAreExactlyHfStateDictNames) {
   auto model = DistilBertForSequenceClassification(tiny_config());
-  auto weights = testing::read_golden_tensors(kGolden + "tiny-distilbert/model.safetensors");
+  auto weights = read_tensors(kGolden + "tiny-distilbert/model.safetensors");
   std::set<std::string> ours;
   for (auto& p : model->named_parameters()) {
     ours.insert(p.key());
@@ -60,7 +67,7 @@ TEST(DistilBert, ParameterNamesAreExactlyHfStateDictNames) {
 
 TEST(DistilBert, ReproducesGoldenHiddenStatesAndLogits) {
   auto model = tiny_model();
-  auto golden = testing::read_golden_tensors(kGolden + "forward.safetensors");
+  auto golden = read_tensors(kGolden + "forward.safetensors");
   torch::NoGradGuard no_grad;
   auto out = model->forward_with_hidden(golden.at("input_ids"), golden.at("attention_mask"));
   ASSERT_EQ(out.hidden_states.size(), 3u);
@@ -82,7 +89,7 @@ TEST(DistilBert, ReproducesGoldenHiddenStatesAndLogits) {
 
 TEST(DistilBert, PaddingDoesNotChangeRealPositions) {
   auto model = tiny_model();
-  auto golden = testing::read_golden_tensors(kGolden + "forward.safetensors");
+  auto golden = read_tensors(kGolden + "forward.safetensors");
   torch::NoGradGuard no_grad;
   // Sentence 3 is short; run it alone, unpadded, and compare with its padded batch row.
   auto mask = golden.at("attention_mask")[3];
@@ -183,7 +190,7 @@ TEST(DistilBert, HeadMatchesSequenceClassifierOnClsState) {
     head->classifier->weight.copy_(model->classifier->weight);
     head->classifier->bias.copy_(model->classifier->bias);
   }
-  auto golden = testing::read_golden_tensors(kGolden + "forward.safetensors");
+  auto golden = read_tensors(kGolden + "forward.safetensors");
   torch::NoGradGuard no_grad;
   head->eval();
   auto logits = head->forward(golden.at("pooled_CLS"));
@@ -193,7 +200,7 @@ TEST(DistilBert, HeadMatchesSequenceClassifierOnClsState) {
 TEST(DistilBert, GradientsFlowToEveryTrainableParameter) {
   auto model = tiny_model();
   model->train();
-  auto golden = testing::read_golden_tensors(kGolden + "forward.safetensors");
+  auto golden = read_tensors(kGolden + "forward.safetensors");
   auto logits = model->forward(golden.at("input_ids"), golden.at("attention_mask"));
   torch::nn::functional::cross_entropy(logits, golden.at("labels")).backward();
   for (const auto& p : model->named_parameters()) {

@@ -4,8 +4,8 @@
 #include <sstream>
 
 #include "core/error.h"
-#include "golden_tensors.h"
 #include "model/pooling.h"
+#include "model/safetensors.h"
 
 namespace bertgrid::model {
 namespace {
@@ -13,8 +13,15 @@ namespace {
 const std::string kForward = std::string(BERTGRID_SHARED_DIR) + "/golden/forward.safetensors";
 constexpr double kTol = 1e-5;  // golden/README.md, absolute
 
+// All tensors of a safetensors file by name.
+std::map<std::string, torch::Tensor> read_tensors(const std::string& path) {
+  std::map<std::string, torch::Tensor> out;
+  for (auto& [name, tensor] : load_safetensors(path).tensors) out[name] = tensor;
+  return out;
+}
+
 struct Golden {
-  std::map<std::string, torch::Tensor> t = testing::read_golden_tensors(kForward);
+  std::map<std::string, torch::Tensor> t = read_tensors(kForward);
   std::vector<torch::Tensor> hidden() const {
     return {t.at("hidden_state_0"), t.at("hidden_state_1"), t.at("hidden_state_2")};
   }
