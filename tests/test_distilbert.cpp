@@ -6,6 +6,7 @@
 #include <sstream>
 
 #include "core/error.h"
+#include "core/torch_compat.h"
 #include "model/distilbert.h"
 #include "model/distilbert_config.h"
 #include "model/safetensors.h"
@@ -85,6 +86,44 @@ TEST(DistilBert, ReproducesGoldenHiddenStatesAndLogits) {
   // forward() gives the same logits as forward_with_hidden().
   auto logits = model->forward(golden.at("input_ids"), golden.at("attention_mask"));
   EXPECT_TRUE(torch::equal(logits, out.logits));
+}
+
+TEST(DistilBert, SdpaPathMatchesManualPathOnlyOnTorch2) {
+  auto model = tiny_model();
+  auto golden = read_tensors(kGolden + "forward.safetensors");
+  if (!compat::kHasSdpa) {
+    // libtorch 1.13: the manual math is the only path and asking for SDPA is an error.
+    EXPECT_FALSE(
+        model->distilbert->transformer->layer->at<TransformerBlockImpl>(0).attention->use_sdpa_);
+    EXPECT_THROW(model->distilbert->set_use_sdpa(true), Error);
+    return;
+  }
+  torch::NoGradGuard no_grad;
+  model->distilbert->set_use_sdpa(false);
+  auto manual = model->forward_with_hidden(golden.at("input_ids"), golden.at("attention_mask"));
+  model->distilbert->set_use_sdpa(true);
+  auto fused = model->forward_with_hidden(golden.at("input_ids"), golden.at("attention_mask"));
+  for (size_t i = 0; i < 3; ++i) {
+    const auto name = "hidden_state_" + std::to_string(i);
+    EXPECT_LT(max_abs_diff(fused.hidden_states[i], golden.at(name)), kForwardTol) << name;
+    EXPECT_LT(max_abs_diff(fused.hidden_states[i], manual.hidden_states[i]), kForwardTol) << name;
+  }
+  EXPECT_LT(max_abs_diff(fused.logits, golden.at("logits")), kForwardTol);
+}
+
+TEST(DistilBert, DropoutActsOnlyInTrainingMode) {
+  auto c = tiny_config();
+  c.dropout = 0.5;
+  c.attention_dropout = 0.5;
+  c.seq_classif_dropout = 0.5;
+  auto model = DistilBertForSequenceClassification(c);
+  init_weights(*model, c, 0);
+  auto ids = torch::tensor({{101, 7592, 2088, 102}}, torch::kLong);
+  torch::NoGradGuard no_grad;
+  model->train();
+  EXPECT_FALSE(torch::equal(model->forward(ids), model->forward(ids)));
+  model->eval();
+  EXPECT_TRUE(torch::equal(model->forward(ids), model->forward(ids)));
 }
 
 TEST(DistilBert, PaddingDoesNotChangeRealPositions) {

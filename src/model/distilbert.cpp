@@ -5,6 +5,8 @@
 #include <limits>
 #include <string>
 
+#include <ATen/CPUGeneratorImpl.h>
+
 #include "core/error.h"
 #include "core/torch_compat.h"
 
@@ -226,6 +228,12 @@ std::vector<torch::Tensor> DistilBertModelImpl::forward(const torch::Tensor& inp
   }
   auto inputs_embeds = embeddings(input_ids);         // (bs, seq_length, dim)
   return transformer(inputs_embeds, attention_mask);  // n_layers + 1 of (bs, seq_length, dim)
+}
+
+void DistilBertModelImpl::set_use_sdpa(bool use) {
+  for (const auto& block : *transformer->layer) {
+    block->as<TransformerBlockImpl>()->attention->set_use_sdpa(use);
+  }
 }
 
 // ---- Heads ------------------------------------------------------------------------------------

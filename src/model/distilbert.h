@@ -98,6 +98,8 @@ struct DistilBertModelImpl : torch::nn::Module {
   // [0] is the embeddings output, [i] layer i's output.
   std::vector<torch::Tensor> forward(const torch::Tensor& input_ids,
                                      const torch::Tensor& attention_mask = {});
+  // MultiHeadSelfAttention::set_use_sdpa on every layer.
+  void set_use_sdpa(bool use);
 
   Embeddings embeddings{nullptr};
   Transformer transformer{nullptr};
