@@ -72,9 +72,8 @@ torch::Tensor EmbeddingsImpl::forward(const torch::Tensor& input_ids) {
                 " exceeds max_position_embeddings (" + std::to_string(max_position_embeddings_) +
                 ")");
   }
-  auto position_ids = torch::arange(
-      seq_length,
-      torch::TensorOptions().dtype(torch::kLong).device(input_ids.device()));  // (max_seq_length)
+  const auto long_options = torch::TensorOptions().dtype(torch::kLong).device(input_ids.device());
+  auto position_ids = torch::arange(seq_length, long_options);    // (max_seq_length)
   position_ids = position_ids.unsqueeze(0).expand_as(input_ids);  // (bs, max_seq_length)
   auto input_embeds = word_embeddings(input_ids);                 // (bs, max_seq_length, dim)
   auto position_embeds = position_embeddings(position_ids);       // (bs, max_seq_length, dim)
@@ -114,13 +113,14 @@ torch::Tensor MultiHeadSelfAttentionImpl::forward(const torch::Tensor& query,
   const int64_t k_length = key.size(1);
   const int64_t dim_per_head = dim_ / n_heads_;
 
-  auto shape = [&](const torch::Tensor& x) {  // (bs, len, dim) -> (bs, n_heads, len, dim_per_head)
+  // (bs, len, dim) -> (bs, n_heads, len, dim_per_head)
+  auto shape = [&](const torch::Tensor& x) {
     return x.view({bs, -1, n_heads_, dim_per_head}).transpose(1, 2);
   };
-  auto unshape =
-      [&](const torch::Tensor& x) {  // (bs, n_heads, len, dim_per_head) -> (bs, len, dim)
-        return x.transpose(1, 2).contiguous().view({bs, -1, n_heads_ * dim_per_head});
-      };
+  // (bs, n_heads, len, dim_per_head) -> (bs, len, dim)
+  auto unshape = [&](const torch::Tensor& x) {
+    return x.transpose(1, 2).contiguous().view({bs, -1, n_heads_ * dim_per_head});
+  };
 
   auto q = shape(q_lin(query));  // (bs, n_heads, q_length, dim_per_head)
   auto k = shape(k_lin(key));    // (bs, n_heads, k_length, dim_per_head)
@@ -137,14 +137,14 @@ torch::Tensor MultiHeadSelfAttentionImpl::forward(const torch::Tensor& query,
       additive = torch::zeros({bs, 1, 1, k_length}, q.options()).masked_fill(padding, lowest);
     }
     const double p = is_training() ? dropout->options.p() : 0.0;
-    context = compat::scaled_dot_product_attention(q, k, v, additive,
-                                                   p);  // (bs, n_heads, q_length, dim_per_head)
+    // (bs, n_heads, q_length, dim_per_head)
+    context = compat::scaled_dot_product_attention(q, k, v, additive, p);
   } else {
     q = q / std::sqrt(static_cast<double>(dim_per_head));  // (bs, n_heads, q_length, dim_per_head)
     auto scores = torch::matmul(q, k.transpose(2, 3));     // (bs, n_heads, q_length, k_length)
     if (padding.defined()) {
-      scores = scores.masked_fill(padding.expand_as(scores),
-                                  lowest);  // (bs, n_heads, q_length, k_length)
+      // (bs, n_heads, q_length, k_length)
+      scores = scores.masked_fill(padding.expand_as(scores), lowest);
     }
     auto weights = torch::softmax(scores, -1);  // (bs, n_heads, q_length, k_length)
     weights = dropout(weights);                 // (bs, n_heads, q_length, k_length)
@@ -167,10 +167,10 @@ FFNImpl::FFNImpl(const DistilBertConfig& config) : gelu_(config.activation == "g
 
 torch::Tensor FFNImpl::forward(const torch::Tensor& input) {
   auto x = lin1(input);  // (bs, seq_length, hidden_dim)
-  x = gelu_ ? torch::gelu(x)
-            : torch::relu(x);  // (bs, seq_length, hidden_dim); gelu is the erf form
-  x = lin2(x);                 // (bs, seq_length, dim)
-  return dropout(x);           // (bs, seq_length, dim)
+  // gelu is the exact (erf) form, as HF's "gelu"
+  x = gelu_ ? torch::gelu(x) : torch::relu(x);  // (bs, seq_length, hidden_dim)
+  x = lin2(x);                                  // (bs, seq_length, dim)
+  return dropout(x);                            // (bs, seq_length, dim)
 }
 
 // ---- TransformerBlock / Transformer -----------------------------------------------------------
@@ -202,8 +202,8 @@ std::vector<torch::Tensor> TransformerImpl::forward(const torch::Tensor& x,
   auto hidden_state = x;  // (bs, seq_length, dim)
   hidden_states.push_back(hidden_state);
   for (const auto& block : *layer) {
-    hidden_state = block->as<TransformerBlockImpl>()->forward(hidden_state,
-                                                              attn_mask);  // (bs, seq_length, dim)
+    auto* layer_module = block->as<TransformerBlockImpl>();
+    hidden_state = layer_module->forward(hidden_state, attn_mask);  // (bs, seq_length, dim)
     hidden_states.push_back(hidden_state);
   }
   return hidden_states;

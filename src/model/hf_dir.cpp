@@ -136,9 +136,8 @@ LoadedModel load_pretrained(const std::string& dir, uint64_t init_seed) {
     }
     (starts_with(p.key(), "pre_classifier.") ? init_pre_classifier : init_classifier) = true;
   }
-  // HF initialises a missing head module as a whole; we draw only those
-  // modules, in a fixed order (pre_classifier, then classifier), from one
-  // generator seeded with init_seed.
+  // A head module with any tensor missing is drawn whole, HF-style, in a fixed
+  // order (pre_classifier, then classifier) from one generator seeded with init_seed.
   std::vector<torch::nn::Module*> to_init;
   if (init_pre_classifier) to_init.push_back(out.model->pre_classifier.get());
   if (init_classifier) to_init.push_back(out.model->classifier.get());
