@@ -148,6 +148,22 @@ TEST(Tokenizer, PadsOnlyHfCjkRanges) {
             (std::vector<std::string>{"[UNK]"}));
 }
 
+TEST(Tokenizer, UsesHfUnicodeTablesWhereUtf8procDiffers) {
+  // HF's Rust tables are older than utf8proc's: each case below was checked with the oracle.
+  using bertgrid::text::Normalizer;
+  Normalizer all({true, true, true, true});
+  EXPECT_EQ(all.normalize("a\u1AC1b"), "a\u1AC1b");      // Mn since Unicode 14: not stripped
+  EXPECT_EQ(all.normalize("a\u1734b"), "ab");            // Mn in HF's table (Mc today): stripped
+  EXPECT_EQ(all.normalize("a\u0890b"), "a\u0890b");      // Cf since Unicode 14: kept
+  EXPECT_EQ(all.normalize("a\uE000b"), "ab");            // private use: dropped as "other"
+  EXPECT_EQ(all.normalize("a\u0378b"), "a\u0378b");      // unassigned: kept
+  EXPECT_EQ(all.normalize("\U00010D50"), "\U00010D70");  // lowercase from Rust's newer tables
+  EXPECT_EQ(all.normalize("x\u07FD\u1DFAy"), "x\u07FD\u1DFAy");  // no reordering of new marks
+  // Po in HF's table (So today): split off; Po since Unicode 10: not split.
+  EXPECT_EQ(bert().tokenize("a\u166Db"), (std::vector<std::string>{"a", "[UNK]", "b"}));
+  EXPECT_EQ(bert().tokenize("a\u2E43b"), (std::vector<std::string>{"[UNK]"}));
+}
+
 TEST(Tokenizer, TruncationKeepsSepLast) {
   auto full = bert().encode("hello world, how are you");
   ASSERT_EQ(full.size(), 8u);
