@@ -1,0 +1,73 @@
+// Vocab; see vocab.h.
+#include "text/vocab.h"
+
+#include <cstring>
+#include <fstream>
+
+#include "core/error.h"
+
+namespace bertgrid::text {
+
+void Vocab::Table::build(const std::vector<std::pair<std::string_view, int32_t>>& entries) {
+  size_t capacity = 16;
+  while (capacity < entries.size() * 2) capacity *= 2;
+  slots_.assign(capacity, Slot{});
+  mask_ = capacity - 1;
+  pool_.clear();
+  max_key_bytes_ = 0;
+  for (const auto& [key, id] : entries) {
+    const uint64_t h = hash(key);
+    const auto tag = static_cast<uint32_t>(h >> 32);
+    for (uint64_t i = h & mask_;; i = (i + 1) & mask_) {
+      Slot& slot = slots_[i];
+      if (slot.id == kMissing) {
+        slot =
+            Slot{tag, id, static_cast<uint32_t>(pool_.size()), static_cast<uint32_t>(key.size())};
+        pool_.append(key);
+        break;
+      }
+      if (slot.tag == tag && std::string_view(pool_.data() + slot.offset, slot.length) == key) {
+        slot.id = id;  // a repeated token: the later line wins
+        break;
+      }
+    }
+    if (key.size() > max_key_bytes_) max_key_bytes_ = key.size();
+  }
+}
+
+Vocab::Vocab(std::vector<std::string> tokens, std::string continuation_prefix)
+    : tokens_(std::move(tokens)), prefix_(std::move(continuation_prefix)) {
+  std::vector<std::pair<std::string_view, int32_t>> whole, continuation;
+  whole.reserve(tokens_.size());
+  for (size_t i = 0; i < tokens_.size(); ++i) {
+    std::string_view t = tokens_[i];
+    whole.emplace_back(t, static_cast<int32_t>(i));
+    if (!prefix_.empty() && t.size() > prefix_.size() && t.substr(0, prefix_.size()) == prefix_)
+      continuation.emplace_back(t.substr(prefix_.size()), static_cast<int32_t>(i));
+  }
+  whole_.build(whole);
+  continuation_.build(continuation);
+}
+
+Vocab Vocab::from_file(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) throw Error(path + ": cannot open vocabulary file");
+  std::vector<std::string> tokens;
+  std::string line;
+  while (std::getline(in, line)) {
+    if (!line.empty() && line.back() == '\r') line.pop_back();
+    tokens.push_back(line);
+  }
+  if (in.bad()) throw Error(path + ": read error");
+  if (tokens.empty()) throw Error(path + ": empty vocabulary (no tokens)");
+  return Vocab(std::move(tokens));
+}
+
+const std::string& Vocab::token(int32_t id) const {
+  if (id < 0 || static_cast<size_t>(id) >= tokens_.size())
+    throw Error("vocabulary: token id " + std::to_string(id) + " out of range [0, " +
+                std::to_string(tokens_.size()) + ")");
+  return tokens_[static_cast<size_t>(id)];
+}
+
+}  // namespace bertgrid::text
