@@ -2,7 +2,8 @@
 // BertNormalizer + BertPreTokenizer + WordPiece + BertProcessing): encode() gives
 // [CLS] wordpieces [SEP], optionally truncated. Special tokens written literally in the text
 // ("[SEP]", "[MASK]", ...) are matched before normalization, as HF's added-token pass does.
-// Padding is the batching code's job; pad_id() says which id to pad with.
+// Padding is the batching code's job; pad_id() says which id to pad with. encode() and
+// tokenize() are const and safe to call from several threads at once.
 #pragma once
 
 #include <cstdint>

@@ -20,16 +20,18 @@ bool in_ranges(const Range (&table)[N], char32_t c) {
   return it != std::begin(table) && c <= std::prev(it)->hi;
 }
 
-// HF's Rust tokenizers classifies with the `unicode_categories` crate, whose tables predate the
-// Unicode version of utf8proc. These lists (found by probing every code point with the npm
-// `tokenizers` 0.23 oracle) are the code points utf8proc classifies differently.
 struct LowerRange {
   char32_t lo, hi;
   int32_t delta;
 };
-// Generated from the probe (utf8proc 2.8, Unicode 15.0, against tokenizers 0.23.2): "Not" lists are
-// utf8proc's Mn / P* / Cf code points that HF does not treat so, "Extra" lists the reverse (code
-// points whose category changed), kExtraLower the lowercase mappings Rust knows and utf8proc not.
+
+// HF's Rust tokenizers classifies with the `unicode_categories` crate and decomposes with
+// `unicode-normalization-alignments`, whose tables are older than utf8proc's (2.8, Unicode 15.0);
+// its lowercase is Rust's char::to_lowercase, newer than utf8proc's. The lists below are where
+// they differ, found by probing every code point against the npm `tokenizers` 0.23.2 oracle
+// (tests/oracle/oracle.js; the oracle ctest re-checks them all). "Not" lists: utf8proc's Mn / P* /
+// Cf code points that HF does not treat so; "Extra": the reverse (categories changed since);
+// kExtraLower: lowercase mappings Rust has and utf8proc lacks, as (range, offset).
 const Range kNotMark[] = {
     {0x7FD, 0x7FD},     {0x898, 0x89F},     {0x8CA, 0x8E1},     {0x9FE, 0x9FE},
     {0xAFA, 0xAFF},     {0xB55, 0xB55},     {0xC04, 0xC04},     {0xC3C, 0xC3C},
