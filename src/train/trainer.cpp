@@ -17,7 +17,9 @@ Trainer::Trainer(TrainingTask& task, const TrainerSettings& settings, dist::Allr
       group_size_(group_size),
       flat_(std::make_unique<FlatParams>(task.module())),
       schedule_(settings.learning_rate, settings.warmup_steps,
-                train::total_steps(task.num_train(), settings.batch_size, settings.epochs)),
+                settings.max_steps > 0
+                    ? settings.max_steps
+                    : train::total_steps(task.num_train(), settings.batch_size, settings.epochs)),
       steps_per_epoch_(train::total_steps(task.num_train(), settings.batch_size, 1)) {
   AdamWOptions options;
   options.weight_decay = settings.weight_decay;
@@ -80,6 +82,7 @@ bool Trainer::run(const std::function<bool()>& stop_requested,
     const auto order = epoch_permutation(settings_.data_seed, position_.epoch, task_.num_train());
     const auto batches = make_batches(order, settings_.batch_size);
     while (position_.batch < static_cast<int64_t>(batches.size())) {
+      if (settings_.max_steps > 0 && position_.step >= settings_.max_steps) return true;
       if (stop_requested && stop_requested()) return false;
       StepResult r = step(batches[static_cast<size_t>(position_.batch)]);
       ++position_.batch;

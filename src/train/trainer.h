@@ -30,6 +30,7 @@ struct TrainerSettings {
   double max_grad_norm = 1.0;
   uint64_t data_seed = 0;
   int64_t logging_steps = 10;
+  int64_t max_steps = 0;  // > 0: the schedule's total steps (HF max_steps) instead of the epochs'
 };
 
 // What a job hands the trainer.

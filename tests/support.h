@@ -1,0 +1,80 @@
+// Helpers shared by the tests: temporary folders, files, paths into ../shared, and running the
+// bertgrid binary as a user would.
+#pragma once
+
+#include <stdlib.h>
+#include <sys/wait.h>
+
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+#include <stdexcept>
+#include <string>
+
+namespace bertgrid::testing {
+
+namespace fs = std::filesystem;
+
+// A fresh folder under the system temp dir, removed with everything in it at scope exit.
+class TempDir {
+ public:
+  TempDir() {
+    std::string pattern = (fs::temp_directory_path() / "bertgrid_test_XXXXXX").string();
+    if (!mkdtemp(pattern.data())) throw std::runtime_error("mkdtemp failed");
+    path_ = pattern;
+  }
+  ~TempDir() {
+    std::error_code ec;
+    fs::remove_all(path_, ec);
+  }
+  TempDir(const TempDir&) = delete;
+  TempDir& operator=(const TempDir&) = delete;
+
+  const fs::path& path() const { return path_; }
+  std::string operator/(const std::string& rel) const { return (path_ / rel).string(); }
+  // Writes `bytes` to path()/rel (creating folders) and returns the full path.
+  std::string write(const std::string& rel, const std::string& bytes) const {
+    const fs::path p = path_ / rel;
+    fs::create_directories(p.parent_path());
+    std::ofstream(p, std::ios::binary) << bytes;
+    return p.string();
+  }
+
+ private:
+  fs::path path_;
+};
+
+inline std::string read_file(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) throw std::runtime_error("cannot read " + path);
+  std::ostringstream out;
+  out << in.rdbuf();
+  return out.str();
+}
+
+// A path under the shared folder (data/, golden/).
+inline std::string shared_path(const std::string& rel) {
+  return std::string(BERTGRID_SHARED_DIR) + "/" + rel;
+}
+
+struct CommandResult {
+  int status = -1;  // exit status; -1 when killed by a signal
+  std::string out, err;
+};
+
+// Runs `bertgrid ARGS` with `input` on stdin, capturing stdout and stderr into `dir`.
+inline CommandResult run_bertgrid(const TempDir& dir, const std::string& args,
+                                  const std::string& input = "") {
+  const std::string in = dir.write(".cmd_in", input);
+  const std::string out = dir / ".cmd_out", err = dir / ".cmd_err";
+  const std::string cmd =
+      std::string(BERTGRID_BINARY) + " " + args + " < " + in + " > " + out + " 2> " + err;
+  const int raw = std::system(cmd.c_str());
+  CommandResult r;
+  r.status = WIFEXITED(raw) ? WEXITSTATUS(raw) : -1;
+  r.out = read_file(out);
+  r.err = read_file(err);
+  return r;
+}
+
+}  // namespace bertgrid::testing
