@@ -17,6 +17,7 @@ struct Command {
 
 int cmd_tokenize(int argc, char** argv, int first);
 int cmd_replay(int argc, char** argv, int first);
+int cmd_train(int argc, char** argv, int first);
 
 // Every subcommand, in the order `bertgrid --help` lists them.
 const std::vector<Command>& commands();

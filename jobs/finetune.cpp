@@ -1,0 +1,82 @@
+#include "finetune.h"
+
+#include "model/hf_dir.h"
+#include "model_source.h"
+#include "train/batching.h"
+#include "training_job.h"
+
+namespace bertgrid::jobs {
+namespace {
+
+using model::DistilBertForSequenceClassification;
+
+// Rows of a tokenized split -> a padded batch on the device -> logits.
+torch::Tensor split_logits(DistilBertForSequenceClassification& model, const TokenizedSplit& split,
+                           const std::vector<int64_t>& rows, int64_t pad_id, torch::Device device) {
+  auto batch = train::pad_batch(split.ids, split.labels, rows, pad_id, device);
+  return model->forward(batch.input_ids, batch.attention_mask);
+}
+
+class FinetuneTask : public train::TrainingTask {
+ public:
+  FinetuneTask(DistilBertForSequenceClassification model, const TokenizedSplit& train,
+               int64_t pad_id, torch::Device device)
+      : model_(std::move(model)), train_(train), pad_id_(pad_id), device_(device) {}
+
+  torch::nn::Module& module() override { return *model_; }
+  int64_t num_train() const override { return train_.size(); }
+  torch::Tensor loss_sum(const std::vector<int64_t>& rows) override {
+    auto batch = train::pad_batch(train_.ids, train_.labels, rows, pad_id_, device_);
+    auto logits = model_->forward(batch.input_ids, batch.attention_mask);
+    return torch::nn::functional::cross_entropy(
+        logits, batch.labels,
+        torch::nn::functional::CrossEntropyFuncOptions().reduction(torch::kSum));
+  }
+
+ private:
+  DistilBertForSequenceClassification model_;
+  const TokenizedSplit& train_;
+  int64_t pad_id_;
+  torch::Device device_;
+};
+
+EvalSplit eval_split(DistilBertForSequenceClassification model, const TokenizedSplit& split,
+                     int64_t pad_id, torch::Device device) {
+  EvalSplit e;
+  e.name = split.name;
+  e.labels = split.labels;
+  e.lengths = split.lengths;
+  e.file_ids = split.file_ids;
+  e.logits = [model, &split, pad_id, device](const std::vector<int64_t>& rows) mutable {
+    return split_logits(model, split, rows, pad_id, device);
+  };
+  return e;
+}
+
+}  // namespace
+
+JobOutcome run_finetune(const JobSpec& spec, const JobEnv& env) {
+  const RunConfig& cfg = *env.config;
+  const PreparedData& data = *env.data;
+  const auto vocab = vocab_path(cfg);
+  const auto arch = model_config(cfg, data.vocab_size);
+  std::string report;
+  auto model = make_classifier(cfg, arch, spec.init_seed, &report);
+  if (!report.empty() && env.progress) env.progress(spec.job_id + ": " + report);
+  model->to(env.device);
+
+  FinetuneTask task(model, data.train, data.pad_id, env.device);
+  TrainingJobParts parts;
+  parts.task = &task;
+  parts.train = eval_split(model, data.train, data.pad_id, env.device);
+  parts.test = eval_split(model, data.test, data.pad_id, env.device);
+  if (data.validation)
+    parts.validation = eval_split(model, *data.validation, data.pad_id, env.device);
+  if (cfg.run.save_models)
+    parts.save_model = [&](const std::string& dir) {
+      model::save_pretrained(dir + "/model", model, arch, vocab);
+    };
+  return run_training_job(spec, env, parts);
+}
+
+}  // namespace bertgrid::jobs

@@ -1,0 +1,38 @@
+#include "job.h"
+
+#include <sstream>
+
+namespace bertgrid::jobs {
+
+JobSpec spec_from_config(const std::string& kind, const TrainConfig& t) {
+  JobSpec s;
+  s.kind = kind;
+  s.epochs = t.epochs.at(0);
+  s.init_seed = t.init_seed.at(0);
+  s.data_seed = t.data_seed.at(0);
+  s.batch_size = t.batch_size.at(0);
+  s.eval_batch_size = t.eval_batch_size;
+  s.learning_rate = t.learning_rate.at(0);
+  s.weight_decay = t.weight_decay.at(0);
+  s.warmup_steps = t.warmup_steps.at(0);
+  s.warmup_ratio = t.warmup_ratio;
+  s.max_grad_norm = t.max_grad_norm;
+  s.logging_steps = t.logging_steps;
+  return s;
+}
+
+std::string make_job_id(const JobSpec& s) {
+  std::ostringstream id;
+  id << s.kind;
+  if (!s.strategy.empty()) id << "-" << s.strategy;
+  id << "-e" << s.epochs << "-b" << s.batch_size << "-lr" << s.learning_rate << "-wd"
+     << s.weight_decay << "-w";
+  if (s.warmup_ratio)
+    id << "r" << *s.warmup_ratio;
+  else
+    id << s.warmup_steps;
+  id << "-i" << s.init_seed << "-d" << s.data_seed;
+  return id.str();
+}
+
+}  // namespace bertgrid::jobs

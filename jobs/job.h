@@ -1,0 +1,66 @@
+// What every job kind shares: its specification (one point of the grid), the environment it runs
+// in (data, output folder, group, stop requests), and its outcome.
+#pragma once
+
+#include <torch/torch.h>
+
+#include <cstdint>
+#include <functional>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "core/config.h"
+#include "data.h"
+#include "dist/allreduce.h"
+#include "io/job_record.h"
+#include "train/trainer.h"
+
+namespace bertgrid::jobs {
+
+struct JobSpec {
+  std::string job_id;
+  std::string kind;      // "finetune" or "head"
+  std::string strategy;  // head jobs: the embedding strategy
+  int64_t epochs = 2;
+  uint64_t init_seed = 42;
+  uint64_t data_seed = 42;
+  int64_t batch_size = 16;
+  int64_t eval_batch_size = 32;
+  double learning_rate = 5e-5;
+  double weight_decay = 0.01;
+  int64_t warmup_steps = 0;
+  std::optional<double> warmup_ratio;  // when set: ceil(ratio * total_steps) (HF)
+  double max_grad_norm = 1.0;
+  int64_t logging_steps = 10;
+};
+
+// The spec of one job from a config section's hyperparameters, each list at index 0 unless the
+// grid picks others.
+JobSpec spec_from_config(const std::string& kind, const TrainConfig& t);
+// A readable, unique id: kind, strategy, and every hyperparameter that the grid varies.
+std::string make_job_id(const JobSpec& spec);
+
+struct JobEnv {
+  const RunConfig* config = nullptr;
+  const PreparedData* data = nullptr;
+  std::string job_dir;        // this job's outputs (record, history, predictions, model)
+  bool write_outputs = true;  // false on every rank of a group but its first
+  dist::Allreduce* reducer = nullptr;
+  int group_rank = 0, group_size = 1;
+  torch::Device device = torch::kCPU;
+  std::function<bool()> stop_requested;  // checked at step boundaries
+  std::function<void(const std::string&)> progress;  // one line of progress (may be null)
+  std::string embeddings_path;  // head jobs: the embeddings.h5
+  bool resume = false;          // continue from job_dir/checkpoint.safetensors when present
+};
+
+struct JobOutcome {
+  JobRecord record;
+  std::vector<train::HistoryEntry> history;
+  bool stopped = false;        // stopped at a step boundary on request, with a checkpoint
+  int64_t local_examples = 0;  // training examples this rank computed
+  int64_t resumed_from_step = 0;
+};
+
+}  // namespace bertgrid::jobs

@@ -1,0 +1,146 @@
+#include "training_job.h"
+
+#include <chrono>
+#include <cmath>
+#include <filesystem>
+#include <sstream>
+
+#include "core/error.h"
+#include "io/atomic_file.h"
+#include "train/checkpoint.h"
+#include "train/evaluate.h"
+#include "train/schedule.h"
+
+namespace bertgrid::jobs {
+namespace fs = std::filesystem;
+namespace {
+
+std::string history_csv(const std::vector<train::HistoryEntry>& history) {
+  std::ostringstream out;
+  out.precision(9);
+  out << "kind,step,epoch,loss,lr,grad_norm\n";
+  for (const auto& h : history)
+    out << h.kind << ',' << h.step << ',' << h.epoch << ',' << h.loss << ',' << h.lr << ','
+        << h.grad_norm << '\n';
+  return out.str();
+}
+
+std::string predictions_csv(const EvalSplit& split, const train::Evaluation& ev) {
+  std::ostringstream out;
+  out.precision(9);
+  out << "file_id,label,p_hate,predicted\n";
+  for (size_t i = 0; i < split.labels.size(); ++i)
+    out << split.file_ids[i] << ',' << split.labels[i] << ',' << ev.p_hate[i] << ','
+        << ev.predictions[i] << '\n';
+  return out.str();
+}
+
+train::Evaluation evaluate_split(const EvalSplit& split, int64_t batch_size,
+                                 torch::nn::Module& module) {
+  module.eval();
+  auto ev = train::evaluate(split.logits, split.labels, split.lengths, batch_size);
+  module.train();
+  return ev;
+}
+
+}  // namespace
+
+JobOutcome run_training_job(const JobSpec& spec, const JobEnv& env, TrainingJobParts& parts) {
+  const auto start = std::chrono::steady_clock::now();
+  train::TrainingTask& task = *parts.task;
+  torch::nn::Module& module = task.module();
+
+  train::TrainerSettings settings;
+  settings.epochs = spec.epochs;
+  settings.batch_size = spec.batch_size;
+  settings.learning_rate = spec.learning_rate;
+  settings.weight_decay = spec.weight_decay;
+  const int64_t total = train::total_steps(task.num_train(), spec.batch_size, spec.epochs);
+  settings.warmup_steps =
+      spec.warmup_ratio ? train::warmup_from_ratio(*spec.warmup_ratio, total) : spec.warmup_steps;
+  settings.max_grad_norm = spec.max_grad_norm;
+  settings.data_seed = spec.data_seed;
+  settings.logging_steps = spec.logging_steps;
+
+  // Dropout draws from the global CPU generator: seeded per job from data_seed (a checkpoint
+  // restores it on resume).
+  torch::manual_seed(spec.data_seed);
+  module.train();
+  train::Trainer trainer(task, settings, env.reducer, env.group_rank, env.group_size);
+
+  JobOutcome outcome;
+  const std::string checkpoint = env.job_dir + "/checkpoint.safetensors";
+  if (env.write_outputs) fs::create_directories(env.job_dir);
+  if (env.resume && fs::exists(checkpoint)) {
+    train::load_checkpoint(checkpoint, trainer);
+    outcome.resumed_from_step = trainer.position().step;
+    if (env.progress)
+      env.progress(spec.job_id + ": resumed at step " + std::to_string(outcome.resumed_from_step));
+  }
+  auto save = [&] {
+    if (env.write_outputs) train::save_checkpoint(checkpoint, trainer, {{"job_id", spec.job_id}});
+  };
+  auto on_epoch_end = [&](int64_t epoch) {
+    auto ev = evaluate_split(parts.test, spec.eval_batch_size, module);
+    trainer.history().push_back({"eval", trainer.position().step, double(epoch + 1), ev.loss, 0, 0});
+    if (env.progress) {
+      std::ostringstream line;
+      line << spec.job_id << ": epoch " << epoch + 1 << "/" << spec.epochs << " eval_loss "
+           << ev.loss << " accAll " << ev.metrics.acc_all;
+      env.progress(line.str());
+    }
+    save();
+  };
+  const bool finished = trainer.run(env.stop_requested, on_epoch_end);
+  outcome.local_examples = trainer.local_examples();
+  outcome.history = trainer.history();
+
+  JobRecord& r = outcome.record;
+  r.job_id = spec.job_id;
+  r.kind = spec.kind;
+  r.epochs = spec.epochs;
+  r.strategy = spec.strategy;
+  r.init_seed = spec.init_seed;
+  r.data_seed = spec.data_seed;
+  r.batch_size = spec.batch_size;
+  r.learning_rate = spec.learning_rate;
+  r.weight_decay = spec.weight_decay;
+  r.warmup_steps = settings.warmup_steps;
+  if (!finished) {
+    save();
+    outcome.stopped = true;
+    r.status = "stopped";
+    return outcome;
+  }
+
+  auto test = evaluate_split(parts.test, spec.eval_batch_size, module);
+  auto train_ev = evaluate_split(parts.train, spec.eval_batch_size, module);
+  r.eval_loss = test.loss;
+  r.eval_accHate = test.metrics.acc_hate;
+  r.eval_accNoHate = test.metrics.acc_no_hate;
+  r.eval_accAll = test.metrics.acc_all;
+  r.eval_precision_hate = test.metrics.precision;
+  r.eval_recall_hate = test.metrics.recall;
+  r.eval_f1_hate = test.metrics.f1;
+  r.eval_train_loss = train_ev.loss;
+  r.confusion = test.metrics.confusion;
+  if (parts.validation) {
+    auto val = evaluate_split(*parts.validation, spec.eval_batch_size, module);
+    r.val_loss = val.loss;
+    r.val_accAll = val.metrics.acc_all;
+  }
+  r.train_seconds =
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  r.status = "ok";
+
+  if (env.write_outputs) {
+    io::write_file_atomic(env.job_dir + "/history.csv", history_csv(outcome.history));
+    io::write_file_atomic(env.job_dir + "/predictions.csv", predictions_csv(parts.test, test));
+    if (parts.save_model) parts.save_model(env.job_dir);
+    io::write_file_atomic(env.job_dir + "/record.json", to_json(r).dump(1) + "\n");
+    fs::remove(checkpoint);
+  }
+  return outcome;
+}
+
+}  // namespace bertgrid::jobs
