@@ -71,8 +71,8 @@ int cmd_train(int argc, char** argv, int first) {
 
   const auto tokenizer = text::Tokenizer::from_vocab_file(jobs::vocab_path(cfg));
   const auto arch = jobs::model_config(cfg, static_cast<int64_t>(tokenizer.vocab_size()));
-  const auto data = jobs::prepare_data(cfg, resolve_data_dir(args, cfg), tokenizer,
-                                       arch.max_position_embeddings);
+  const auto data =
+      jobs::prepare_data(cfg, resolve_data_dir(args, cfg), tokenizer, arch.max_position_embeddings);
 
   jobs::install_stop_handlers();
   const int64_t stop_after = args.get_int("stop-after-steps", 0);
@@ -88,7 +88,9 @@ int cmd_train(int argc, char** argv, int first) {
     return jobs::stop_signal_received() || (stop_after > 0 && steps_seen++ >= stop_after);
   };
   std::cerr << spec.job_id << ": " << data.train.size() << " train, " << data.test.size()
-            << " test sentences" << (data.validation ? ", " + std::to_string(data.validation->size()) + " validation" : "")
+            << " test sentences"
+            << (data.validation ? ", " + std::to_string(data.validation->size()) + " validation"
+                                : "")
             << "\n";
 
   jobs::JobOutcome outcome;

@@ -10,7 +10,8 @@ namespace {
 
 bool is_table(const std::string& split) {
   auto ends = [&](const std::string& ext) {
-    return split.size() > ext.size() && split.compare(split.size() - ext.size(), ext.size(), ext) == 0;
+    return split.size() > ext.size() &&
+           split.compare(split.size() - ext.size(), ext.size(), ext) == 0;
   };
   return ends(".csv") || ends(".jsonl");
 }

@@ -88,9 +88,9 @@ JobOutcome run_head(const JobSpec& spec, const JobEnv& env, const io::Embeddings
   parts.train = eval_split(head, data.train, train_x);
   parts.test = eval_split(head, data.test, test_x);
   if (data.validation)
-    parts.validation = eval_split(
-        head, *data.validation,
-        gather_rows(embeddings, "train", spec.strategy, *data.validation, env.device));
+    parts.validation =
+        eval_split(head, *data.validation,
+                   gather_rows(embeddings, "train", spec.strategy, *data.validation, env.device));
   if (cfg.run.save_models)
     parts.save_model = [&](const std::string& dir) {
       std::vector<std::pair<std::string, torch::Tensor>> tensors;

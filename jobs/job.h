@@ -49,10 +49,10 @@ struct JobEnv {
   dist::Allreduce* reducer = nullptr;
   int group_rank = 0, group_size = 1;
   torch::Device device = torch::kCPU;
-  std::function<bool()> stop_requested;  // checked at step boundaries
+  std::function<bool()> stop_requested;              // checked at step boundaries
   std::function<void(const std::string&)> progress;  // one line of progress (may be null)
-  std::string embeddings_path;  // head jobs: the embeddings.h5
-  bool resume = false;          // continue from job_dir/checkpoint.safetensors when present
+  std::string embeddings_path;                       // head jobs: the embeddings.h5
+  bool resume = false;  // continue from job_dir/checkpoint.safetensors when present
 };
 
 struct JobOutcome {

@@ -26,9 +26,10 @@ model::DistilBertConfig model_config(const RunConfig& cfg, int64_t vocab_size) {
   return c;
 }
 
-model::DistilBertForSequenceClassification make_classifier(
-    const RunConfig& cfg, const model::DistilBertConfig& arch, uint64_t init_seed,
-    std::string* report) {
+model::DistilBertForSequenceClassification make_classifier(const RunConfig& cfg,
+                                                           const model::DistilBertConfig& arch,
+                                                           uint64_t init_seed,
+                                                           std::string* report) {
   if (cfg.model.init == "pretrained") {
     auto loaded = model::load_pretrained(cfg.model.dir, init_seed);
     if (report) {

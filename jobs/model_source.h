@@ -18,8 +18,9 @@ model::DistilBertConfig model_config(const RunConfig& cfg, int64_t vocab_size);
 
 // A classifier with its initial weights for `init_seed`: loaded (head drawn from the seed when
 // the checkpoint has none) or drawn whole. `report` gets loading notes (unused / new tensors).
-model::DistilBertForSequenceClassification make_classifier(
-    const RunConfig& cfg, const model::DistilBertConfig& arch, uint64_t init_seed,
-    std::string* report = nullptr);
+model::DistilBertForSequenceClassification make_classifier(const RunConfig& cfg,
+                                                           const model::DistilBertConfig& arch,
+                                                           uint64_t init_seed,
+                                                           std::string* report = nullptr);
 
 }  // namespace bertgrid::jobs

@@ -7,7 +7,9 @@ namespace {
 
 volatile std::sig_atomic_t g_stop = 0;
 
-extern "C" void on_stop_signal(int) { g_stop = 1; }
+extern "C" void on_stop_signal(int) {
+  g_stop = 1;
+}
 
 }  // namespace
 
@@ -19,6 +21,8 @@ void install_stop_handlers() {
   sigaction(SIGUSR1, &action, nullptr);
 }
 
-bool stop_signal_received() { return g_stop != 0; }
+bool stop_signal_received() {
+  return g_stop != 0;
+}
 
 }  // namespace bertgrid::jobs

@@ -82,7 +82,8 @@ JobOutcome run_training_job(const JobSpec& spec, const JobEnv& env, TrainingJobP
   };
   auto on_epoch_end = [&](int64_t epoch) {
     auto ev = evaluate_split(parts.test, spec.eval_batch_size, module);
-    trainer.history().push_back({"eval", trainer.position().step, double(epoch + 1), ev.loss, 0, 0});
+    trainer.history().push_back(
+        {"eval", trainer.position().step, double(epoch + 1), ev.loss, 0, 0});
     if (env.progress) {
       std::ostringstream line;
       line << spec.job_id << ": epoch " << epoch + 1 << "/" << spec.epochs << " eval_loss "
@@ -129,8 +130,7 @@ JobOutcome run_training_job(const JobSpec& spec, const JobEnv& env, TrainingJobP
     r.val_loss = val.loss;
     r.val_accAll = val.metrics.acc_all;
   }
-  r.train_seconds =
-      std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  r.train_seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   r.status = "ok";
 
   if (env.write_outputs) {
