@@ -6,6 +6,7 @@
 
 #include "core/error.h"
 #include "dist/allreduce.h"
+#include "dist/collectives.h"
 #include "dist/world.h"
 
 using namespace bertgrid::dist;
@@ -58,4 +59,23 @@ TEST(Allreduce, NcclAvailabilityMatchesTheBuild) {
   World world(nullptr, nullptr);
   EXPECT_THROW(make_nccl_allreduce(world.comm(), 0, nullptr), bertgrid::Error);
 #endif
+}
+
+TEST(Collectives, AgreeBroadcastAndGather) {
+  World world(nullptr, nullptr);
+  const int r = world.rank(), n = world.size();
+  EXPECT_EQ(allreduce_max(world.comm(), r == n - 1 ? 7 : 0), 7);
+  EXPECT_EQ(allreduce_sum(world.comm(), r + 1), int64_t(n) * (n + 1) / 2);
+  EXPECT_EQ(broadcast_string(world.comm(), r == 0 ? "from zero" : "x"), "from zero");
+  auto strings = gather_strings(world.comm(), std::string(size_t(r), 'a' + char(r)));
+  auto floats = gather_floats(world.comm(), std::vector<float>(size_t(r + 1), float(r)));
+  if (r == 0) {
+    ASSERT_EQ(strings.size(), size_t(n));
+    for (int i = 0; i < n; ++i) EXPECT_EQ(strings[i], std::string(size_t(i), 'a' + char(i)));
+    ASSERT_EQ(floats.size(), size_t(n * (n + 1) / 2));
+    EXPECT_EQ(floats.back(), float(n - 1));
+  } else {
+    EXPECT_TRUE(strings.empty());
+    EXPECT_TRUE(floats.empty());
+  }
 }

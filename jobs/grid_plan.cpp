@@ -1,0 +1,63 @@
+#include "grid_plan.h"
+
+#include <algorithm>
+#include <numeric>
+
+namespace bertgrid::jobs {
+namespace {
+
+// Every combination of a section's lists, `strategy` fixed.
+void expand(const std::string& kind, const std::string& strategy, const TrainConfig& t,
+            std::vector<JobSpec>& out) {
+  for (auto epochs : t.epochs)
+    for (auto batch : t.batch_size)
+      for (auto lr : t.learning_rate)
+        for (auto wd : t.weight_decay)
+          for (auto warmup : t.warmup_steps)
+            for (auto init_seed : t.init_seed)
+              for (auto data_seed : t.data_seed) {
+                JobSpec s = spec_from_config(kind, t);
+                s.strategy = strategy;
+                s.epochs = epochs;
+                s.batch_size = batch;
+                s.learning_rate = lr;
+                s.weight_decay = wd;
+                s.warmup_steps = warmup;
+                s.init_seed = init_seed;
+                s.data_seed = data_seed;
+                s.job_id = make_job_id(s);
+                out.push_back(s);
+              }
+}
+
+}  // namespace
+
+std::vector<JobSpec> expand_grid(const RunConfig& cfg) {
+  std::vector<JobSpec> jobs;
+  if (cfg.finetune_enabled) expand("finetune", "", cfg.finetune, jobs);
+  if (cfg.embeddings.enabled)
+    for (const auto& strategy : cfg.embeddings.strategies)
+      expand("head", strategy, cfg.embeddings.head, jobs);
+  return jobs;
+}
+
+double job_cost(const JobSpec& spec) {
+  return static_cast<double>(spec.epochs) * (spec.kind == "finetune" ? 1.0 : 0.01);
+}
+
+std::vector<int> assign_groups(const std::vector<JobSpec>& jobs, int n_groups) {
+  std::vector<size_t> order(jobs.size());
+  std::iota(order.begin(), order.end(), 0);
+  std::stable_sort(order.begin(), order.end(),
+                   [&](size_t a, size_t b) { return job_cost(jobs[a]) > job_cost(jobs[b]); });
+  std::vector<double> load(static_cast<size_t>(n_groups), 0.0);
+  std::vector<int> group_of(jobs.size(), 0);
+  for (size_t j : order) {
+    const auto g = static_cast<int>(std::min_element(load.begin(), load.end()) - load.begin());
+    group_of[j] = g;
+    load[static_cast<size_t>(g)] += job_cost(jobs[j]);
+  }
+  return group_of;
+}
+
+}  // namespace bertgrid::jobs
