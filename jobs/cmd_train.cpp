@@ -30,7 +30,6 @@ const char* kUsage =
 
 }  // namespace
 
-// The dataset folder: --data, else $BERTGRID_DATA, else the config's data.dir.
 std::string resolve_data_dir(const Args& args, const RunConfig& cfg) {
   if (auto d = args.get("data")) return *d;
   if (const char* env = std::getenv("BERTGRID_DATA"); env && *env) return env;

@@ -5,6 +5,8 @@
 #include <string>
 #include <vector>
 
+#include "core/config.h"
+
 namespace bertgrid::cli {
 
 using CommandFn = int (*)(int argc, char** argv, int first);
@@ -18,6 +20,11 @@ struct Command {
 int cmd_tokenize(int argc, char** argv, int first);
 int cmd_replay(int argc, char** argv, int first);
 int cmd_train(int argc, char** argv, int first);
+int cmd_run(int argc, char** argv, int first);
+
+class Args;
+// The dataset folder: --data, else $BERTGRID_DATA, else the config's data.dir.
+std::string resolve_data_dir(const Args& args, const RunConfig& cfg);
 
 // Every subcommand, in the order `bertgrid --help` lists them.
 const std::vector<Command>& commands();

@@ -53,6 +53,10 @@ struct JobEnv {
   std::function<void(const std::string&)> progress;  // one line of progress (may be null)
   std::string embeddings_path;                       // head jobs: the embeddings.h5
   bool resume = false;  // continue from job_dir/checkpoint.safetensors when present
+  // Called with (step, this rank's loss sum) inside each training step; tests inject failures
+  // through it (throw, or set the loss to NaN). Null in real runs.
+  std::function<void(int64_t step, torch::Tensor& loss_sum)> fault;
+  std::function<void(int64_t step, int64_t total)> on_step;  // progress (heartbeats)
 };
 
 struct JobOutcome {

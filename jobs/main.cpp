@@ -10,6 +10,7 @@ namespace bertgrid::cli {
 const std::vector<Command>& commands() {
   static const std::vector<Command> kCommands = {
       {"tokenize", "tokenize text from stdin with BERT WordPiece (JSON lines out)", cmd_tokenize},
+      {"run", "run a config's whole grid under MPI (the main job)", cmd_run},
       {"train", "train one job of a config (fine-tune or embedding head)", cmd_train},
       {"replay", "replay fixed batches through the training step (checks against PyTorch)",
        cmd_replay},

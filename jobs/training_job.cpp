@@ -43,11 +43,32 @@ train::Evaluation evaluate_split(const EvalSplit& split, int64_t batch_size,
   return ev;
 }
 
+// Passes every call through to the job's task, letting env.fault act on the loss (tests).
+class FaultInjectingTask : public train::TrainingTask {
+ public:
+  FaultInjectingTask(train::TrainingTask& inner, const JobEnv& env, const train::Trainer* trainer)
+      : inner_(inner), env_(env), trainer_(trainer) {}
+  torch::nn::Module& module() override { return inner_.module(); }
+  int64_t num_train() const override { return inner_.num_train(); }
+  torch::Tensor loss_sum(const std::vector<int64_t>& rows) override {
+    torch::Tensor loss = inner_.loss_sum(rows);
+    env_.fault(trainer_ ? trainer_->position().step : 0, loss);
+    return loss;
+  }
+  void set_trainer(const train::Trainer* t) { trainer_ = t; }
+
+ private:
+  train::TrainingTask& inner_;
+  const JobEnv& env_;
+  const train::Trainer* trainer_;
+};
+
 }  // namespace
 
 JobOutcome run_training_job(const JobSpec& spec, const JobEnv& env, TrainingJobParts& parts) {
   const auto start = std::chrono::steady_clock::now();
-  train::TrainingTask& task = *parts.task;
+  FaultInjectingTask faulty(*parts.task, env, nullptr);
+  train::TrainingTask& task = env.fault ? faulty : *parts.task;
   torch::nn::Module& module = task.module();
 
   train::TrainerSettings settings;
@@ -67,6 +88,7 @@ JobOutcome run_training_job(const JobSpec& spec, const JobEnv& env, TrainingJobP
   torch::manual_seed(spec.data_seed);
   module.train();
   train::Trainer trainer(task, settings, env.reducer, env.group_rank, env.group_size);
+  faulty.set_trainer(&trainer);
 
   JobOutcome outcome;
   const std::string checkpoint = env.job_dir + "/checkpoint.safetensors";
@@ -92,7 +114,12 @@ JobOutcome run_training_job(const JobSpec& spec, const JobEnv& env, TrainingJobP
     }
     save();
   };
-  const bool finished = trainer.run(env.stop_requested, on_epoch_end);
+  std::function<void(const train::StepResult&)> on_step;
+  if (env.on_step)
+    on_step = [&](const train::StepResult&) {
+      env.on_step(trainer.position().step, trainer.total_steps());
+    };
+  const bool finished = trainer.run(env.stop_requested, on_epoch_end, on_step);
   outcome.local_examples = trainer.local_examples();
   outcome.history = trainer.history();
 

@@ -1,6 +1,7 @@
 #include "core/config.h"
 
 #include <toml++/toml.h>
+#include <filesystem>
 #include <fstream>
 #include <set>
 #include <sstream>
@@ -328,7 +329,13 @@ RunConfig load_run_config(const std::string& path) {
   if (!in) throw Error(path + ": cannot open the config file");
   std::ostringstream buf;
   buf << in.rdbuf();
-  return parse_run_config(buf.str(), path);
+  RunConfig cfg = parse_run_config(buf.str(), path);
+  // Relative paths in the file are relative to the file's own folder, wherever the run starts.
+  const auto base = std::filesystem::path(path).parent_path();
+  for (std::string* p : {&cfg.data.dir, &cfg.model.dir, &cfg.model.vocab})
+    if (!p->empty() && std::filesystem::path(*p).is_relative())
+      *p = (base / *p).lexically_normal().string();
+  return cfg;
 }
 
 }  // namespace bertgrid

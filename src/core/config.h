@@ -79,7 +79,8 @@ struct RunConfig {
   RunSettings run;
 };
 
-// Parses and validates; throws bertgrid::Error naming file:line:column and the key.
+// Parses and validates; throws bertgrid::Error naming file:line:column and the key. Relative
+// paths (data.dir, model.dir, model.vocab) are taken relative to the config file's folder.
 RunConfig load_run_config(const std::string& path);
 RunConfig parse_run_config(const std::string& text, const std::string& source_name);
 

@@ -1,5 +1,8 @@
 #include "dist/collectives.h"
 
+#include <set>
+
+#include "core/error.h"
 #include "dist/mpi_check.h"
 
 namespace bertgrid::dist {
@@ -63,6 +66,26 @@ std::vector<float> gather_floats(MPI_Comm comm, const std::vector<float>& values
 
 void barrier(MPI_Comm comm) {
   BERTGRID_MPI_CHECK(MPI_Barrier(comm));
+}
+
+}  // namespace bertgrid::dist
+
+namespace bertgrid::dist {
+
+void raise_if_any(MPI_Comm comm, const std::string& local_error) {
+  if (allreduce_max(comm, local_error.empty() ? 0 : 1) == 0) return;
+  const auto errors = gather_strings(comm, local_error);
+  // One message when every failed rank says the same; else each with its rank.
+  std::set<std::string> distinct;
+  for (const auto& e : errors)
+    if (!e.empty()) distinct.insert(e);
+  std::string joined = distinct.size() == 1 ? *distinct.begin() : "";
+  for (size_t r = 0; r < errors.size() && distinct.size() > 1; ++r) {
+    if (errors[r].empty()) continue;
+    if (!joined.empty()) joined += "\n";
+    joined += "rank " + std::to_string(r) + ": " + errors[r];
+  }
+  throw Error(broadcast_string(comm, joined));
 }
 
 }  // namespace bertgrid::dist

@@ -5,6 +5,7 @@
 #include <mpi.h>
 
 #include <cstdint>
+#include <exception>
 #include <string>
 #include <vector>
 
@@ -24,5 +25,23 @@ std::vector<std::string> gather_strings(MPI_Comm comm, const std::string& value,
 std::vector<float> gather_floats(MPI_Comm comm, const std::vector<float>& values, int root = 0);
 
 void barrier(MPI_Comm comm);
+
+// Collective error agreement: every rank passes its own error ("" = none); if any is non-empty,
+// every rank throws the same bertgrid::Error listing each failed rank's message. So one rank's
+// failure never leaves the others waiting in the next collective.
+void raise_if_any(MPI_Comm comm, const std::string& local_error);
+
+// Runs `f` on every rank, then agrees as raise_if_any does.
+template <typename F>
+void all_or_none(MPI_Comm comm, F&& f) {
+  std::string error;
+  try {
+    f();
+  } catch (const std::exception& e) {
+    error = e.what();
+    if (error.empty()) error = "unknown error";
+  }
+  raise_if_any(comm, error);
+}
 
 }  // namespace bertgrid::dist
