@@ -16,6 +16,8 @@ struct Command {
 };
 
 int cmd_tokenize(int argc, char** argv, int first);
+int cmd_embed(int argc, char** argv, int first);
+int cmd_predict(int argc, char** argv, int first);
 
 // Every subcommand, in the order `bertgrid --help` lists them.
 const std::vector<Command>& commands();

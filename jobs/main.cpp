@@ -10,6 +10,9 @@ namespace bertgrid::cli {
 const std::vector<Command>& commands() {
   static const std::vector<Command> kCommands = {
       {"tokenize", "tokenize text from stdin with BERT WordPiece (JSON lines out)", cmd_tokenize},
+      {"embed", "frozen-encoder sentence embeddings of a dataset's splits -> embeddings.h5",
+       cmd_embed},
+      {"predict", "classify stdin lines with a fine-tuned model (JSON lines out)", cmd_predict},
   };
   return kCommands;
 }
