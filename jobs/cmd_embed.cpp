@@ -4,6 +4,7 @@
 // Usage: bertgrid embed --model DIR --data DATASET_DIR --out embeddings.h5 [--train-split S]
 //          [--test-split S] [--max-length N] [--batch-size N] [--strategies A,B,...]
 //          [--pooling masked|notebook] [--padding dynamic|corpus] [--threads N]
+#include <algorithm>
 #include <chrono>
 #include <cstdio>
 #include <filesystem>

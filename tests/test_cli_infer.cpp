@@ -2,6 +2,8 @@
 // HDF5 read back equals the embedder's output (1e-6), predict's p_hate equals the model's softmax
 // computed here (1e-5), and bad input fails with a message naming it.
 #include <gtest/gtest.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
 #include <cstdlib>
 #include <filesystem>
