@@ -25,6 +25,8 @@ int cmd_run(int argc, char** argv, int first);
 class Args;
 // The dataset folder: --data, else $BERTGRID_DATA, else the config's data.dir.
 std::string resolve_data_dir(const Args& args, const RunConfig& cfg);
+int cmd_embed(int argc, char** argv, int first);
+int cmd_predict(int argc, char** argv, int first);
 
 // Every subcommand, in the order `bertgrid --help` lists them.
 const std::vector<Command>& commands();

@@ -9,11 +9,14 @@ namespace bertgrid::cli {
 
 const std::vector<Command>& commands() {
   static const std::vector<Command> kCommands = {
-      {"tokenize", "tokenize text from stdin with BERT WordPiece (JSON lines out)", cmd_tokenize},
       {"run", "run a config's whole grid under MPI (the main job)", cmd_run},
       {"train", "train one job of a config (fine-tune or embedding head)", cmd_train},
+      {"embed", "frozen-encoder sentence embeddings of a dataset's splits -> embeddings.h5",
+       cmd_embed},
+      {"predict", "classify stdin lines with a fine-tuned model (JSON lines out)", cmd_predict},
       {"replay", "replay fixed batches through the training step (checks against PyTorch)",
        cmd_replay},
+      {"tokenize", "tokenize text from stdin with BERT WordPiece (JSON lines out)", cmd_tokenize},
   };
   return kCommands;
 }

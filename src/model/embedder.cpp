@@ -1,0 +1,185 @@
+// Frozen-encoder sentence embeddings; see embedder.h.
+#include "model/embedder.h"
+
+#include <algorithm>
+#include <numeric>
+
+#include "core/error.h"
+#include "model/sha256.h"
+#include "train/batching.h"
+
+namespace bertgrid::model {
+
+std::string to_string(PaddingMode mode) {
+  return mode == PaddingMode::kCorpus ? "corpus" : "dynamic";
+}
+
+std::string to_string(PoolingMode mode) {
+  return mode == PoolingMode::kNotebook ? "notebook" : "masked";
+}
+
+PaddingMode padding_from_string(const std::string& name) {
+  if (name == "dynamic") return PaddingMode::kDynamic;
+  if (name == "corpus") return PaddingMode::kCorpus;
+  throw Error("padding '" + name + "' is not one of: dynamic, corpus");
+}
+
+PoolingMode pooling_from_string(const std::string& name) {
+  if (name == "masked") return PoolingMode::kMasked;
+  if (name == "notebook") return PoolingMode::kNotebook;
+  throw Error("pooling '" + name + "' is not one of: masked, notebook");
+}
+
+TokenizedTexts tokenize_texts(const text::Tokenizer& tokenizer,
+                              const std::vector<std::string>& texts, int64_t max_length) {
+  if (max_length < 2) {
+    throw Error("max_length must be at least 2 ([CLS] and [SEP]), got " +
+                std::to_string(max_length));
+  }
+  TokenizedTexts out;
+  out.ids.reserve(texts.size());
+  const auto limit = static_cast<size_t>(max_length);
+  for (const auto& text : texts) {
+    auto ids = tokenizer.encode(text);
+    if (ids.size() > limit) {  // the same cut as encode(text, max_length): [SEP] stays last
+      ids.resize(limit - 1);
+      ids.push_back(tokenizer.sep_id());
+      ++out.truncated;
+    }
+    out.ids.push_back(std::move(ids));
+  }
+  return out;
+}
+
+std::vector<std::vector<int64_t>> plan_batches(const std::vector<std::vector<int32_t>>& ids,
+                                               const std::vector<int64_t>& rows,
+                                               int64_t batch_size) {
+  if (batch_size < 1)
+    throw Error("batch_size must be at least 1, got " + std::to_string(batch_size));
+  std::vector<int64_t> lengths;
+  lengths.reserve(rows.size());
+  for (int64_t row : rows) {
+    if (row < 0 || static_cast<size_t>(row) >= ids.size()) {
+      throw Error("embed: row " + std::to_string(row) + " outside 0.." +
+                  std::to_string(ids.size()));
+    }
+    lengths.push_back(static_cast<int64_t>(ids[static_cast<size_t>(row)].size()));
+  }
+  // length_sorted_order sorts positions in `rows`; ties keep position order, which is row order
+  // when rows ascend (as in embed_all and any concatenation of plan batches).
+  std::vector<int64_t> sorted = train::length_sorted_order(lengths);
+  for (auto& position : sorted) position = rows[static_cast<size_t>(position)];
+  return train::make_batches(sorted, batch_size);
+}
+
+namespace {
+
+// input_ids and attention_mask [B, T] for ids[batch], padded with pad_id to `width`.
+std::pair<torch::Tensor, torch::Tensor> pad_rows(const std::vector<std::vector<int32_t>>& ids,
+                                                 const std::vector<int64_t>& batch, int64_t width,
+                                                 int64_t pad_id) {
+  const auto rows = static_cast<int64_t>(batch.size());
+  auto input_ids = torch::full({rows, width}, pad_id, torch::kInt64);
+  auto mask = torch::zeros({rows, width}, torch::kInt64);
+  int64_t* id_data = input_ids.data_ptr<int64_t>();
+  int64_t* mask_data = mask.data_ptr<int64_t>();
+  for (int64_t r = 0; r < rows; ++r) {
+    const auto& seq = ids[static_cast<size_t>(batch[static_cast<size_t>(r)])];
+    for (size_t c = 0; c < seq.size(); ++c) {
+      id_data[r * width + static_cast<int64_t>(c)] = seq[c];
+      mask_data[r * width + static_cast<int64_t>(c)] = 1;
+    }
+  }
+  return {input_ids, mask};
+}
+
+}  // namespace
+
+EmbedResult embed_rows(DistilBertModel& encoder, const std::vector<std::vector<int32_t>>& ids,
+                       const std::vector<int64_t>& rows, const EmbedOptions& options) {
+  if (options.strategies.empty()) throw Error("embed: no strategies requested");
+  const int64_t max_positions = encoder->embeddings->max_position_embeddings_;
+  int64_t corpus_longest = 0;
+  for (size_t i = 0; i < ids.size(); ++i) {
+    const auto n = static_cast<int64_t>(ids[i].size());
+    if (n == 0) throw Error("embed: sequence " + std::to_string(i) + " is empty");
+    if (n > max_positions) {
+      throw Error("embed: sequence " + std::to_string(i) + " has " + std::to_string(n) +
+                  " tokens, more than max_position_embeddings " + std::to_string(max_positions));
+    }
+    corpus_longest = std::max(corpus_longest, n);
+  }
+  int64_t corpus_width = options.corpus_length > 0 ? options.corpus_length : corpus_longest;
+  if (corpus_width < corpus_longest || corpus_width > max_positions) {
+    throw Error("embed: corpus_length " + std::to_string(corpus_width) + " outside " +
+                std::to_string(corpus_longest) + ".." + std::to_string(max_positions));
+  }
+
+  const auto batches = plan_batches(ids, rows, options.batch_size);
+  encoder->eval();
+  torch::NoGradGuard no_grad;
+  std::vector<std::vector<torch::Tensor>> pooled(options.strategies.size());
+  std::vector<int64_t> order;  // positions in `rows` of the sorted rows
+  std::vector<int64_t> position_of(ids.size(), -1);
+  for (size_t i = 0; i < rows.size(); ++i) {
+    auto& slot = position_of[static_cast<size_t>(rows[i])];  // rows checked by plan_batches
+    if (slot >= 0) throw Error("embed: row " + std::to_string(rows[i]) + " given twice");
+    slot = static_cast<int64_t>(i);
+  }
+
+  EmbedResult result;
+  const auto total = static_cast<int64_t>(batches.size());
+  for (const auto& batch : batches) {
+    int64_t width = corpus_width;
+    if (options.padding == PaddingMode::kDynamic) {
+      width = 0;
+      for (int64_t row : batch) {
+        width = std::max(width, static_cast<int64_t>(ids[static_cast<size_t>(row)].size()));
+      }
+    }
+    auto [input_ids, mask] = pad_rows(ids, batch, width, options.pad_id);
+    input_ids = input_ids.to(options.device);
+    mask = mask.to(options.device);
+    const auto hidden = encoder->forward(input_ids, mask);
+    for (size_t s = 0; s < options.strategies.size(); ++s) {
+      pooled[s].push_back(pool(hidden, mask, options.strategies[s], options.pooling)
+                              .to(torch::kCPU, torch::kFloat32));
+    }
+    for (int64_t row : batch) order.push_back(position_of[static_cast<size_t>(row)]);
+    ++result.forwards;
+    if (options.progress) options.progress(result.forwards, total);
+  }
+  const int64_t dim = encoder->embeddings->word_embeddings->weight.size(1);
+  for (auto& parts : pooled) {
+    torch::Tensor sorted = parts.empty() ? torch::zeros({0, dim}) : torch::cat(parts, 0);
+    result.by_strategy.push_back(train::restore_order(sorted, order));
+  }
+  return result;
+}
+
+EmbedResult embed_all(DistilBertModel& encoder, const std::vector<std::vector<int32_t>>& ids,
+                      const EmbedOptions& options) {
+  std::vector<int64_t> rows(ids.size());
+  std::iota(rows.begin(), rows.end(), int64_t{0});
+  return embed_rows(encoder, ids, rows, options);
+}
+
+std::string embedding_fingerprint(const FingerprintInputs& inputs) {
+  std::string text = "bertgrid-embeddings-v1\n";
+  text += "weights " + sha256_file_hex(inputs.weights_path) + "\n";
+  text += "vocab " + sha256_file_hex(inputs.vocab_path) + "\n";
+  text += "max_length " + std::to_string(inputs.max_length) + "\n";
+  for (const auto& [name, path] : inputs.data_files) {
+    text += "file " + std::to_string(name.size()) + ":" + name + " " + sha256_file_hex(path) + "\n";
+  }
+  for (const auto& [label, index] : inputs.label_map) {
+    text +=
+        "label " + std::to_string(label.size()) + ":" + label + " " + std::to_string(index) + "\n";
+  }
+  text += "pooling " + to_string(inputs.pooling) + "\n";
+  text += "padding " + to_string(inputs.padding) + "\n";
+  text += "precision " + inputs.precision + "\n";
+  return sha256_hex(text);
+}
+
+}  // namespace bertgrid::model

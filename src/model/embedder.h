@@ -1,0 +1,94 @@
+// Frozen-encoder sentence embeddings: tokenizing a split for the encoder (truncation counted),
+// running a DistilBertModel over chosen rows in length-sorted batches (dynamic padding, or the
+// notebook's corpus padding) and pooling each batch with the wanted strategies; the batch plan
+// shared with the distributed stage; and the cache fingerprint of an embeddings.h5.
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <string>
+#include <vector>
+
+#include <torch/torch.h>
+
+#include "model/distilbert.h"
+#include "model/pooling.h"
+#include "text/tokenizer.h"
+
+namespace bertgrid::model {
+
+enum class PaddingMode {
+  kDynamic,  // each batch padded to its longest sequence
+  kCorpus,   // every batch padded to the split's longest sequence (the notebook's choice)
+};
+
+std::string to_string(PaddingMode mode);                   // "dynamic", "corpus"
+std::string to_string(PoolingMode mode);                   // "masked", "notebook"
+PaddingMode padding_from_string(const std::string& name);  // errors name the value
+PoolingMode pooling_from_string(const std::string& name);
+
+struct TokenizedTexts {
+  std::vector<std::vector<int32_t>> ids;  // [CLS] wordpieces [SEP], at most max_length each
+  int64_t truncated = 0;                  // texts that lost wordpieces to the limit
+};
+
+// Encodes each text with at most `max_length` ids (>= 2), [SEP] kept last, as
+// Tokenizer::encode(text, max_length) does, counting the texts that were cut.
+TokenizedTexts tokenize_texts(const text::Tokenizer& tokenizer,
+                              const std::vector<std::string>& texts, int64_t max_length);
+
+// The batches the embedder runs: rows sorted longest first (ties in row order), cut into
+// batch_size slices. A distributed stage hands whole batches of this plan to ranks; embedding
+// the concatenation of any subset of these batches with the same batch_size reproduces them.
+std::vector<std::vector<int64_t>> plan_batches(const std::vector<std::vector<int32_t>>& ids,
+                                               const std::vector<int64_t>& rows,
+                                               int64_t batch_size);
+
+struct EmbedOptions {
+  int64_t batch_size = 64;
+  std::vector<Strategy> strategies{kAllStrategies.begin(), kAllStrategies.end()};
+  PoolingMode pooling = PoolingMode::kMasked;
+  PaddingMode padding = PaddingMode::kDynamic;
+  // kCorpus pads to this length; 0 = the longest sequence of all of `ids` (not only the rows).
+  int64_t corpus_length = 0;
+  int64_t pad_id = 0;
+  torch::Device device = torch::kCPU;
+  // Called after each batch with (batches done, batches total); may be empty.
+  std::function<void(int64_t, int64_t)> progress;
+};
+
+struct EmbedResult {
+  // One [rows.size(), dim] float32 CPU tensor per options.strategies entry, same order; row i
+  // is the embedding of ids[rows[i]].
+  std::vector<torch::Tensor> by_strategy;
+  int64_t forwards = 0;  // encoder forward passes (batches) run
+};
+
+// Runs `encoder` (put in eval mode; no gradients) over ids[rows] in plan_batches order and
+// pools. Throws bertgrid::Error for an empty sequence, a sequence longer than the encoder's
+// max_position_embeddings, a row out of range or a batch_size < 1.
+EmbedResult embed_rows(DistilBertModel& encoder, const std::vector<std::vector<int32_t>>& ids,
+                       const std::vector<int64_t>& rows, const EmbedOptions& options);
+// All rows, 0..ids.size()-1.
+EmbedResult embed_all(DistilBertModel& encoder, const std::vector<std::vector<int32_t>>& ids,
+                      const EmbedOptions& options);
+
+// What an embeddings.h5 depends on; equal fingerprints mean a cached file can be reused.
+struct FingerprintInputs {
+  std::string weights_path;  // model.safetensors
+  std::string vocab_path;
+  int64_t max_length = 512;
+  // Every data file read (text files and the annotations csv): a stable name and its path.
+  std::vector<std::pair<std::string, std::string>> data_files;
+  std::vector<std::pair<std::string, int>> label_map;
+  PoolingMode pooling = PoolingMode::kMasked;
+  PaddingMode padding = PaddingMode::kDynamic;
+  std::string precision = "fp32";
+};
+
+// SHA-256 hex over a canonical text of the inputs: the weights' and vocab's SHA-256, max_length,
+// each data file's name and SHA-256 (in the given order), the label map, pooling, padding and
+// precision. Errors name an unreadable file.
+std::string embedding_fingerprint(const FingerprintInputs& inputs);
+
+}  // namespace bertgrid::model

@@ -1,0 +1,165 @@
+// Tests for the embedder: golden/forward.safetensors pooled_<STRATEGY> from the tiny model at
+// any batch size (padding independence), the notebook's pooling with corpus padding, truncation
+// counting, batch plans for sharding, and the fingerprint. Tolerance 1e-5 absolute (README).
+#include <gtest/gtest.h>
+
+#include <filesystem>
+#include <fstream>
+#include <nlohmann/json.hpp>
+
+#include "core/error.h"
+#include "model/embedder.h"
+#include "model/hf_dir.h"
+#include "model/safetensors.h"
+
+namespace bertgrid::model {
+namespace {
+
+const std::string kGolden = std::string(BERTGRID_SHARED_DIR) + "/golden";
+const std::string kTiny = kGolden + "/tiny-distilbert";
+constexpr double kTol = 1e-5;
+
+struct Fixture {
+  LoadedModel loaded = load_pretrained(kTiny, 0);
+  text::Tokenizer tokenizer = text::Tokenizer::from_vocab_file(kTiny + "/vocab.txt");
+  std::map<std::string, torch::Tensor> golden;
+  std::vector<std::vector<int32_t>> ids;
+  Fixture() {
+    for (auto& [name, t] : load_safetensors(kGolden + "/forward.safetensors").tensors)
+      golden[name] = t;
+    std::ifstream in(kGolden + "/forward_texts.json");
+    const auto texts = nlohmann::json::parse(in)["texts"].get<std::vector<std::string>>();
+    ids = tokenize_texts(tokenizer, texts, 512).ids;
+  }
+};
+
+Fixture& fixture() {
+  static Fixture f;
+  return f;
+}
+
+double max_abs_diff(const torch::Tensor& a, const torch::Tensor& b) {
+  EXPECT_EQ(a.sizes(), b.sizes());
+  return (a - b).abs().max().item<double>();
+}
+
+TEST(Embedder, TokenizesLikeTheGoldenInputIds) {
+  auto& f = fixture();
+  const auto golden_ids = f.golden.at("input_ids");
+  const auto mask = f.golden.at("attention_mask");
+  ASSERT_EQ(f.ids.size(), 8u);
+  for (int64_t i = 0; i < 8; ++i) {
+    const int64_t n = mask[i].sum().item<int64_t>();
+    ASSERT_EQ(static_cast<int64_t>(f.ids[static_cast<size_t>(i)].size()), n) << "sentence " << i;
+    for (int64_t j = 0; j < n; ++j)
+      EXPECT_EQ(f.ids[static_cast<size_t>(i)][static_cast<size_t>(j)],
+                golden_ids[i][j].item<int64_t>());
+  }
+}
+
+class EmbedderBatchSize : public ::testing::TestWithParam<int64_t> {};
+
+TEST_P(EmbedderBatchSize, MaskedDynamicMatchesGoldenPooled) {
+  auto& f = fixture();
+  EmbedOptions options;
+  options.batch_size = GetParam();
+  const auto result = embed_all(f.loaded.model->distilbert, f.ids, options);
+  EXPECT_EQ(result.forwards, (8 + GetParam() - 1) / GetParam());
+  ASSERT_EQ(result.by_strategy.size(), 5u);
+  for (size_t s = 0; s < kAllStrategies.size(); ++s) {
+    const std::string name = to_string(kAllStrategies[s]);
+    EXPECT_LT(max_abs_diff(result.by_strategy[s], f.golden.at("pooled_" + name)), kTol) << name;
+  }
+}
+
+INSTANTIATE_TEST_SUITE_P(BatchSizes, EmbedderBatchSize, ::testing::Values(1, 3, 8));
+
+TEST(Embedder, NotebookPoolingWithCorpusPaddingMatchesUnmaskedGolden) {
+  auto& f = fixture();
+  EmbedOptions options;
+  options.batch_size = 3;
+  options.pooling = PoolingMode::kNotebook;
+  options.padding = PaddingMode::kCorpus;
+  options.corpus_length = 65;
+  options.strategies = {Strategy::LAST_MEAN, Strategy::LAST_MAX, Strategy::LAST2_MEAN,
+                        Strategy::LAST2_MAX};
+  const auto result = embed_all(f.loaded.model->distilbert, f.ids, options);
+  for (size_t s = 0; s < options.strategies.size(); ++s) {
+    const std::string name = to_string(options.strategies[s]);
+    EXPECT_LT(max_abs_diff(result.by_strategy[s], f.golden.at("pooled_" + name + "_unmasked_seed")),
+              kTol)
+        << name;
+  }
+  // And the notebook numbers really depend on padding: dynamic padding gives others.
+  options.padding = PaddingMode::kDynamic;
+  const auto dynamic = embed_all(f.loaded.model->distilbert, f.ids, options);
+  EXPECT_GT(max_abs_diff(dynamic.by_strategy[0], f.golden.at("pooled_LAST_MEAN_unmasked_seed")),
+            1e-3);
+}
+
+TEST(Embedder, RowsOfWholeBatchesReproduceTheFullRun) {
+  auto& f = fixture();
+  EmbedOptions options;
+  options.batch_size = 3;
+  options.strategies = {Strategy::LAST_MAX};
+  const auto full = embed_all(f.loaded.model->distilbert, f.ids, options);
+  std::vector<int64_t> all(8);
+  for (int64_t i = 0; i < 8; ++i) all[static_cast<size_t>(i)] = i;
+  const auto plan = plan_batches(f.ids, all, 3);
+  ASSERT_EQ(plan.size(), 3u);
+  EXPECT_EQ(plan[0][0], 4);  // the longest sentence (65 tokens) comes first
+  const auto shard = embed_rows(f.loaded.model->distilbert, f.ids, plan[1], options);
+  EXPECT_EQ(shard.forwards, 1);
+  for (size_t r = 0; r < plan[1].size(); ++r) {
+    EXPECT_LT(max_abs_diff(shard.by_strategy[0][static_cast<int64_t>(r)],
+                           full.by_strategy[0][plan[1][r]]),
+              1e-6);
+  }
+}
+
+TEST(Embedder, CountsTruncatedTextsAndKeepsSepLast) {
+  auto& f = fixture();
+  const auto tokens = tokenize_texts(f.tokenizer, {"a b c d e f", "a b"}, 5);
+  EXPECT_EQ(tokens.truncated, 1);
+  EXPECT_EQ(tokens.ids[0], f.tokenizer.encode("a b c d e f", 5));
+  EXPECT_EQ(tokens.ids[0].size(), 5u);
+  EXPECT_EQ(tokens.ids[0].back(), f.tokenizer.sep_id());
+  EXPECT_EQ(tokens.ids[1].size(), 4u);
+}
+
+TEST(Embedder, RejectsSequencesLongerThanThePositionTable) {
+  auto& f = fixture();
+  std::vector<std::vector<int32_t>> ids = {std::vector<int32_t>(129, 1000)};
+  try {
+    embed_all(f.loaded.model->distilbert, ids, EmbedOptions{});
+    FAIL() << "expected an error";
+  } catch (const Error& e) {
+    EXPECT_NE(std::string(e.what()).find("129 tokens"), std::string::npos) << e.what();
+  }
+}
+
+TEST(Embedder, FingerprintChangesWithEachInput) {
+  FingerprintInputs in;
+  in.weights_path = kTiny + "/model.safetensors";
+  in.vocab_path = kTiny + "/vocab.txt";
+  in.data_files = {{"forward_texts.json", kGolden + "/forward_texts.json"}};
+  in.label_map = {{"hate", 1}, {"noHate", 0}};
+  const std::string base = embedding_fingerprint(in);
+  EXPECT_EQ(base.size(), 64u);
+  EXPECT_EQ(embedding_fingerprint(in), base);
+  auto changed = in;
+  changed.max_length = 128;
+  EXPECT_NE(embedding_fingerprint(changed), base);
+  changed = in;
+  changed.padding = PaddingMode::kCorpus;
+  EXPECT_NE(embedding_fingerprint(changed), base);
+  changed = in;
+  changed.data_files[0].first = "other.json";
+  EXPECT_NE(embedding_fingerprint(changed), base);
+  changed = in;
+  changed.vocab_path = kGolden + "/README.md";
+  EXPECT_NE(embedding_fingerprint(changed), base);
+}
+
+}  // namespace
+}  // namespace bertgrid::model
