@@ -179,7 +179,7 @@ def predictions_section(a, b, common, lines):
         if not (pa.is_file() and pb.is_file()):
             continue
         try:
-            da, db = pd.read_csv(pa, dtype={"file_id": str}), pd.read_csv(pb, dtype={"file_id": str})
+            da, db = (pd.read_csv(x, dtype={"file_id": str}) for x in (pa, pb))
             m = da.merge(db, on="file_id", suffixes=("_a", "_b"))
             flips = int((m["predicted_a"] != m["predicted_b"]).sum())
             dp = float((m["p_hate_a"] - m["p_hate_b"]).abs().max()) if len(m) else 0.0

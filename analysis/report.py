@@ -91,11 +91,11 @@ def make_figures(runs, ft_table, head_table, out):
     return done
 
 
-def _best_entry(name, table, best):
+def _best_entry(name, table, best, prefix=""):
     if best is None:
-        return (name, float("nan"), float("nan"), float("nan"))
+        return (f"{name} (no ok jobs)", float("nan"), float("nan"), float("nan"))
     r = table.loc[best]
-    return (f"{name} ({r['config']})", r["eval_accHate_mean"], r["eval_accNoHate_mean"],
+    return (f"{name} ({prefix}{r['config']})", r["eval_accHate_mean"], r["eval_accNoHate_mean"],
             r["eval_accAll_mean"])
 
 
@@ -168,7 +168,7 @@ def build_report(runs, out):
     md += ["## Against the dataset paper's baselines", "",
            "Accuracy on the same test split; the paper's numbers as the notebook quotes them.", ""]
     md += [tables.baselines_markdown([
-        _best_entry("fine-tuning, epochs", ft_table, ft_best),
+        _best_entry("fine-tuning", ft_table, ft_best, "epochs "),
         _best_entry("embeddings + head", head_table, head_best)]), ""]
     lines, _ = paired_section(ok, ft_table, ft_best, head_table, head_best)
     md += lines + [""]

@@ -103,9 +103,10 @@ def test_report_md_holds_the_tables_and_figures(tmp_path):
     assert "| SVM (de Gibert et al. 2018) | 0.69 | 0.73 | 0.71 |" in md
     assert "| CNN (de Gibert et al. 2018) | 0.55 | 0.79 | 0.66 |" in md
     assert "| LSTM (de Gibert et al. 2018) | 0.71 | 0.75 | 0.73 |" in md
-    assert "| fine-tuning, epochs (3) | 0.863 | 0.823 | 0.843 |" in md
+    assert "| fine-tuning (epochs 3) | 0.863 | 0.823 | 0.843 |" in md
     assert "| eval_accAll | 3 | 0.0867 | 0.0058 | 26.000 | 0.00148 |" in md
     assert "| eval_loss | 3 | -0.1300 | 0.0173 | -13.000 |" in md
+    assert "| embeddings + head (LAST2_MEAN) | 0.777 | 0.737 | 0.757 |" in md
     for name in FIGURES:
         assert f"]({name})" in md
         data = (run / name).read_bytes()
