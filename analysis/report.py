@@ -170,6 +170,9 @@ def build_report(runs, out):
     md += [tables.baselines_markdown([
         _best_entry("fine-tuning", ft_table, ft_best, "epochs "),
         _best_entry("embeddings + head", head_table, head_best)]), ""]
+    md += ["## The notebook's results, for reference", "",
+           "HuggingFace DistilBERT (distilbert-base-uncased), one seed; best by eval_loss: 2 epochs "
+           "and LAST2_MEAN.", "", tables.notebook_markdown(), ""]
     lines, _ = paired_section(ok, ft_table, ft_best, head_table, head_best)
     md += lines + [""]
     md += ["## Figures", ""]

@@ -21,6 +21,20 @@ BASELINES = [
     ("LSTM", 0.71, 0.75, 0.73),
 ]
 SEED_COLUMNS = ["init_seed", "data_seed"]
+# The notebook's own results (HuggingFace, one seed): eval_train_loss, eval_loss, eval_accHate,
+# eval_accNoHate, eval_accAll per epochs / per strategy.
+NOTEBOOK_FINETUNE = [
+    ("2", 0.150157, 0.438262, 0.807531, 0.836820, 0.822176),
+    ("3", 0.048003, 0.556381, 0.799163, 0.853556, 0.826360),
+    ("4", 0.013872, 0.701802, 0.861925, 0.820084, 0.841004),
+]
+NOTEBOOK_HEAD = [
+    ("CLS", 0.549668, 0.574593, 0.786611, 0.673640, 0.730126),
+    ("LAST_MEAN", 0.540307, 0.559487, 0.836820, 0.698745, 0.767782),
+    ("LAST_MAX", 0.601751, 0.612578, 0.828452, 0.682008, 0.755230),
+    ("LAST2_MEAN", 0.511449, 0.542598, 0.811715, 0.686192, 0.748954),
+    ("LAST2_MAX", 0.585415, 0.599830, 0.824268, 0.686192, 0.755230),
+]
 
 
 def key_columns(kind):
@@ -154,3 +168,13 @@ def baselines_markdown(entries):
     rows += [[f"{n} (de Gibert et al. 2018)", f"{h:.2f}", f"{nh:.2f}", f"{a:.2f}"]
              for n, h, nh, a in BASELINES]
     return markdown_table(["model", "accuracy hate", "accuracy noHate", "accuracy all"], rows)
+
+
+def notebook_markdown():
+    """The notebook's two tables (one seed each), for reference."""
+    header = TABLE_METRICS
+    ft = markdown_table(["epochs"] + header,
+                        [[c] + [f"{v:.4f}" for v in vals] for c, *vals in NOTEBOOK_FINETUNE])
+    hd = markdown_table(["strategy"] + header,
+                        [[c] + [f"{v:.4f}" for v in vals] for c, *vals in NOTEBOOK_HEAD])
+    return ft + "\n\n" + hd

@@ -103,6 +103,8 @@ def test_report_md_holds_the_tables_and_figures(tmp_path):
     assert "| SVM (de Gibert et al. 2018) | 0.69 | 0.73 | 0.71 |" in md
     assert "| CNN (de Gibert et al. 2018) | 0.55 | 0.79 | 0.66 |" in md
     assert "| LSTM (de Gibert et al. 2018) | 0.71 | 0.75 | 0.73 |" in md
+    assert "| 2 | 0.1502 | 0.4383 | 0.8075 | 0.8368 | 0.8222 |" in md         # the notebook's
+    assert "| LAST_MEAN | 0.5403 | 0.5595 | 0.8368 | 0.6987 | 0.7678 |" in md
     assert "| fine-tuning (epochs 3) | 0.863 | 0.823 | 0.843 |" in md
     assert "| eval_accAll | 3 | 0.0867 | 0.0058 | 26.000 | 0.00148 |" in md
     assert "| eval_loss | 3 | -0.1300 | 0.0173 | -13.000 |" in md
