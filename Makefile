@@ -9,7 +9,7 @@ GENERATOR := $(shell command -v ninja >/dev/null 2>&1 && echo Ninja || echo "Uni
 MPI_ROOT_ENV := OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1
 export BERTGRID_DATA ?= $(SHARED)/data/hate-speech-dataset
 
-.PHONY: all deps configure build test check demo clean format
+.PHONY: all deps configure build test check demo clean format test-analysis
 
 all: build
 
@@ -29,6 +29,10 @@ test: build
 
 check: build
 	$(MPI_ROOT_ENV) ctest --test-dir $(BUILD) --output-on-failure -j $(JOBS)
+
+# The analysis scripts' tests (Debian's python3 with pandas, matplotlib, h5py, numpy, pytest).
+test-analysis:
+	/usr/bin/python3 -m pytest -q analysis/tests
 
 demo: build
 	$(BUILD)/bertgrid --help
