@@ -26,6 +26,7 @@ build: configure
 
 test: build
 	$(MPI_ROOT_ENV) ctest --test-dir $(BUILD) --output-on-failure -j $(JOBS) -LE slow
+	$(MAKE) test-analysis
 
 check: build
 	$(MPI_ROOT_ENV) ctest --test-dir $(BUILD) --output-on-failure -j $(JOBS)
@@ -34,8 +35,17 @@ check: build
 test-analysis:
 	/usr/bin/python3 -m pytest -q analysis/tests
 
+# The demo grid on CPU: the real dataset (BERTGRID_DATA, else a clone of the public repository
+# into data/), a small randomly initialised DistilBERT, 2 ranks.
+DEMO_RANKS ?= 2
 demo: build
-	$(BUILD)/bertgrid --help
+	@if [ ! -d "$(BERTGRID_DATA)" ] && [ ! -d data/hate-speech-dataset ]; then \
+	  echo "demo: cloning the dataset into data/"; \
+	  git clone --depth 1 https://github.com/Vicomtech/hate-speech-dataset.git data/hate-speech-dataset; fi
+	$(MPI_ROOT_ENV) mpirun -np $(DEMO_RANKS) --oversubscribe $(BUILD)/bertgrid run \
+	  --config configs/demo.toml --force \
+	  $$( [ -d "$(BERTGRID_DATA)" ] && echo --data "$(BERTGRID_DATA)" )
+	/usr/bin/python3 analysis/report.py runs/demo
 
 format:
 	clang-format -i $$(git ls-files '*.cpp' '*.h')
