@@ -9,7 +9,7 @@ GENERATOR := $(shell command -v ninja >/dev/null 2>&1 && echo Ninja || echo "Uni
 MPI_ROOT_ENV := OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1
 export BERTGRID_DATA ?= $(SHARED)/data/hate-speech-dataset
 
-.PHONY: all deps configure build test check demo clean format
+.PHONY: all deps configure build test check demo clean format sanitize fuzz fuzz-smoke
 
 all: build
 
@@ -29,6 +29,26 @@ test: build
 
 check: build
 	$(MPI_ROOT_ENV) ctest --test-dir $(BUILD) --output-on-failure -j $(JOBS)
+
+# ASan + UBSan (clang 14, UB fatal) build in its own folder, the unit tests without slow/oracle.
+# The same build holds the libFuzzer targets (BERTGRID_FUZZ=ON), so `make fuzz` reuses it.
+# Sanitizer options and leak suppressions are compiled in (cmake/sanitizer_defaults.cpp).
+SAN_BUILD ?= build-asan
+sanitize: deps
+	@[ -f $(SAN_BUILD)/build.ninja ] || CC=clang-14 CXX=clang++-14 cmake -S . -B $(SAN_BUILD) -G Ninja \
+		-DCMAKE_BUILD_TYPE=RelWithDebInfo -DBERTGRID_SHARED_DIR=$(SHARED) \
+		-DBERTGRID_SANITIZE=ON -DBERTGRID_FUZZ=ON $(CMAKE_ARGS)
+	cmake --build $(SAN_BUILD) -j $(JOBS)
+	$(MPI_ROOT_ENV) ctest --test-dir $(SAN_BUILD) --output-on-failure -j $(JOBS) -LE 'slow|oracle'
+
+# Each fuzz target for FUZZ_SECONDS (default 600) + exec/s and parser line coverage.
+FUZZ_SECONDS ?= 600
+fuzz: deps
+	FUZZ_BUILD=$(SAN_BUILD) SHARED=$(SHARED) JOBS=$(JOBS) scripts/fuzz.sh $(FUZZ_SECONDS)
+
+# CI: each target briefly, no coverage build.
+fuzz-smoke: deps
+	FUZZ_BUILD=$(SAN_BUILD) SHARED=$(SHARED) JOBS=$(JOBS) FUZZ_COVERAGE=0 scripts/fuzz.sh 20
 
 demo: build
 	$(BUILD)/bertgrid --help
