@@ -17,12 +17,16 @@ extern "C" const char* __lsan_default_suppressions() {
          "leak:libevent\n";
 }
 
-extern "C" const char* __ubsan_default_options() { return "print_stacktrace=1:halt_on_error=1"; }
+extern "C" const char* __ubsan_default_options() {
+  return "print_stacktrace=1:halt_on_error=1";
+}
 
 // Open MPI, hwloc and libevent are built without frame pointers, so the fast unwinder stops in
 // them and their leaks show as "<unknown module>", which no suppression can match: unwind
 // allocations with DWARF instead (slower mallocs). The fuzz targets never call MPI_Init, so they
 // keep the fast unwinder and their speed.
 #ifndef BERTGRID_FUZZ_TARGET
-extern "C" const char* __asan_default_options() { return "fast_unwind_on_malloc=0"; }
+extern "C" const char* __asan_default_options() {
+  return "fast_unwind_on_malloc=0";
+}
 #endif

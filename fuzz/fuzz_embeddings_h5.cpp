@@ -96,12 +96,24 @@ void write_object(hid_t parent, const std::string& name, int kind, const std::ve
   std::vector<const char*> ptrs;
   Id owned_type(-1, H5Tclose);
   switch (kind) {
-    case 0: file_type = H5T_STD_I32LE, mem_type = H5T_NATIVE_INT32; break;
-    case 1: file_type = H5T_STD_I64LE, mem_type = H5T_NATIVE_INT64; break;
-    case 2: file_type = H5T_STD_U32LE, mem_type = H5T_NATIVE_UINT32; break;
-    case 3: file_type = H5T_IEEE_F32LE, mem_type = H5T_NATIVE_FLOAT; break;
-    case 4: file_type = H5T_IEEE_F64LE, mem_type = H5T_NATIVE_DOUBLE; break;
-    case 7: file_type = H5T_STD_U8LE, mem_type = H5T_NATIVE_UINT8; break;
+    case 0:
+      file_type = H5T_STD_I32LE, mem_type = H5T_NATIVE_INT32;
+      break;
+    case 1:
+      file_type = H5T_STD_I64LE, mem_type = H5T_NATIVE_INT64;
+      break;
+    case 2:
+      file_type = H5T_STD_U32LE, mem_type = H5T_NATIVE_UINT32;
+      break;
+    case 3:
+      file_type = H5T_IEEE_F32LE, mem_type = H5T_NATIVE_FLOAT;
+      break;
+    case 4:
+      file_type = H5T_IEEE_F64LE, mem_type = H5T_NATIVE_DOUBLE;
+      break;
+    case 7:
+      file_type = H5T_STD_U8LE, mem_type = H5T_NATIVE_UINT8;
+      break;
     case 5: {
       owned_type.id = vlen_string_type();
       file_type = mem_type = owned_type.id;
@@ -183,8 +195,7 @@ void write_split(hid_t file, const std::string& name, Reader& in, Written& writt
   for (int s = 0; s < strategies; ++s) {
     const std::string strategy = pick_name(in, {"CLS", "LAST_MEAN", "MAX", "SECOND_LAST_MEAN"});
     if (in.range(0, 15) == 0) {
-      Id g(H5Gcreate2(group.id, strategy.c_str(), H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT),
-           H5Gclose);
+      Id g(H5Gcreate2(group.id, strategy.c_str(), H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT), H5Gclose);
       continue;
     }
     const int kind = in.flag() ? 3 : in.range(0, 7);
