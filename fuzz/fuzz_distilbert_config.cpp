@@ -1,5 +1,6 @@
-// libFuzzer target: config.json → model::from_json (the DistilBertConfig reader and validation),
-// after nlohmann's own parse. A config that is accepted must round-trip through to_json.
+// libFuzzer target: config.json → model::config_from_json_file (via a scratch file) and
+// model::from_json (the DistilBertConfig reader and validation) after nlohmann's own parse. A
+// config that is accepted must round-trip through to_json.
 #include <nlohmann/json.hpp>
 
 #include "fuzz_util.h"
@@ -8,6 +9,11 @@
 using namespace bertgrid;
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
+  // The file entry point, whose own JSON parse must turn every nlohmann error into ours.
+  const std::string path = fuzz::scratch_path("config.json");
+  fuzz::write_file(path, fuzz::as_view(data, size));
+  fuzz::accepts([&] { model::config_from_json_file(path); });
+
   const nlohmann::json j =
       nlohmann::json::parse(data, data + size, /*callback=*/nullptr, /*allow_exceptions=*/false);
   if (j.is_discarded()) return 0;  // not JSON: nlohmann's parser is not ours to fuzz
