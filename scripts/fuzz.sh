@@ -82,8 +82,10 @@ if [ "$FUZZ_COVERAGE" = 1 ]; then
       "$FUZZ_BUILD/fuzz/corpus/$t" "$FUZZ_BUILD/fuzz/seeds/$t" >"$prof/run.log" 2>&1 || true
     llvm-profdata-14 merge -sparse "$prof"/*.profraw -o "$prof/merged.profdata"
     # llvm-cov's TOTAL row: lines covered = columns 8 (lines) and 9 (missed lines).
+    files=()
+    for f in ${sources[$t]}; do files+=("$PWD/$f"); done
     cover[$t]=$(llvm-cov-14 report "$COV_BUILD/fuzz/fuzz_$t" -instr-profile="$prof/merged.profdata" \
-      ${sources[$t]} | awk '/^TOTAL/ {printf "%.1f%% (%d/%d lines)", 100*($8-$9)/$8, $8-$9, $8}')
+      "${files[@]}" | awk '/^TOTAL/ {printf "%.1f%% (%d/%d lines)", 100*($8-$9)/$8, $8-$9, $8}')
   done
 fi
 
