@@ -32,7 +32,7 @@ check: build
 
 # ASan + UBSan (clang 14, UB fatal) build in its own folder, the unit tests without slow/oracle.
 # The same build holds the libFuzzer targets (BERTGRID_FUZZ=ON), so `make fuzz` reuses it.
-# Sanitizer options and leak suppressions are compiled in (cmake/sanitizer_defaults.cpp).
+# Sanitizer runtime options are compiled in (cmake/sanitizer_defaults.cpp).
 SAN_BUILD ?= build-asan
 sanitize: deps
 	@[ -f $(SAN_BUILD)/build.ninja ] || CC=clang-14 CXX=clang++-14 cmake -S . -B $(SAN_BUILD) -G Ninja \

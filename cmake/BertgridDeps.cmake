@@ -35,8 +35,8 @@ target_link_libraries(bertgrid_deps INTERFACE
 
 # Sanitizers (make sanitize, make fuzz): ASan + UBSan with UB fatal, so a ctest fails on it.
 # Debian's libtorch, MPI and HDF5 are not instrumented; ASan still checks every access our code
-# makes (cmake/sanitizer_defaults.cpp, linked into every executable, suppresses what those
-# libraries keep until exit).
+# makes. cmake/sanitizer_defaults.cpp, linked into every executable, sets the runtime options
+# (leak detection off in MPI processes, on in the fuzz targets: see that file for why).
 if(BERTGRID_SANITIZE)
   target_compile_options(bertgrid_deps INTERFACE -fsanitize=address,undefined
     -fno-sanitize-recover=undefined -fno-omit-frame-pointer -g)
