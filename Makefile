@@ -9,7 +9,8 @@ GENERATOR := $(shell command -v ninja >/dev/null 2>&1 && echo Ninja || echo "Uni
 MPI_ROOT_ENV := OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1
 export BERTGRID_DATA ?= $(SHARED)/data/hate-speech-dataset
 
-.PHONY: all deps configure build test check demo clean format test-analysis
+.PHONY: all deps configure build test check demo clean format test-analysis sanitize fuzz \
+	fuzz-smoke
 
 all: build
 
@@ -38,6 +39,27 @@ test-analysis:
 # The demo grid on CPU: the real dataset (BERTGRID_DATA, else a clone of the public repository
 # into data/), a small randomly initialised DistilBERT, 2 ranks.
 DEMO_RANKS ?= 2
+
+# ASan + UBSan (clang 14, UB fatal) build in its own folder, the unit tests without slow/oracle.
+# The same build holds the libFuzzer targets (BERTGRID_FUZZ=ON), so `make fuzz` reuses it.
+# Sanitizer runtime options are compiled in (cmake/sanitizer_defaults.cpp).
+SAN_BUILD ?= build-asan
+sanitize: deps
+	@[ -f $(SAN_BUILD)/build.ninja ] || CC=clang-14 CXX=clang++-14 cmake -S . -B $(SAN_BUILD) -G Ninja \
+		-DCMAKE_BUILD_TYPE=RelWithDebInfo -DBERTGRID_SHARED_DIR=$(SHARED) \
+		-DBERTGRID_SANITIZE=ON -DBERTGRID_FUZZ=ON $(CMAKE_ARGS)
+	cmake --build $(SAN_BUILD) -j $(JOBS)
+	$(MPI_ROOT_ENV) ctest --test-dir $(SAN_BUILD) --output-on-failure -j $(JOBS) -LE 'slow|oracle'
+
+# Each fuzz target for FUZZ_SECONDS (default 600) + exec/s and parser line coverage.
+FUZZ_SECONDS ?= 600
+fuzz: deps
+	FUZZ_BUILD=$(SAN_BUILD) SHARED=$(SHARED) JOBS=$(JOBS) scripts/fuzz.sh $(FUZZ_SECONDS)
+
+# CI: each target briefly, no coverage build.
+fuzz-smoke: deps
+	FUZZ_BUILD=$(SAN_BUILD) SHARED=$(SHARED) JOBS=$(JOBS) FUZZ_COVERAGE=0 scripts/fuzz.sh 20
+
 demo: build
 	@if [ ! -d "$(BERTGRID_DATA)" ] && [ ! -d data/hate-speech-dataset ]; then \
 	  echo "demo: cloning the dataset into data/"; \

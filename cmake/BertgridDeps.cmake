@@ -33,9 +33,28 @@ target_link_libraries(bertgrid_deps INTERFACE
   ${TORCH_LIBRARIES} MPI::MPI_CXX MPI::MPI_C ${HDF5_C_LIBRARIES} ${HDF5_LIBRARIES}
   nlohmann_json::nlohmann_json ${BERTGRID_TOML} ${UTF8PROC_LIBRARY})
 
+# Sanitizers (make sanitize, make fuzz): ASan + UBSan with UB fatal, so a ctest fails on it.
+# Debian's libtorch, MPI and HDF5 are not instrumented; ASan still checks every access our code
+# makes. cmake/sanitizer_defaults.cpp, linked into every executable, sets the runtime options
+# (leak detection off in MPI processes, on in the fuzz targets: see that file for why).
 if(BERTGRID_SANITIZE)
-  target_compile_options(bertgrid_deps INTERFACE -fsanitize=address,undefined -fno-omit-frame-pointer)
+  target_compile_options(bertgrid_deps INTERFACE -fsanitize=address,undefined
+    -fno-sanitize-recover=undefined -fno-omit-frame-pointer -g)
   target_link_options(bertgrid_deps INTERFACE -fsanitize=address,undefined)
+  target_sources(bertgrid_deps INTERFACE ${CMAKE_CURRENT_LIST_DIR}/sanitizer_defaults.cpp)
+endif()
+# libFuzzer: the library is instrumented for coverage feedback (fuzzer-no-link); only the fuzz
+# targets link libFuzzer's main (fuzz/CMakeLists.txt). Needs clang.
+if(BERTGRID_FUZZ)
+  if(NOT CMAKE_CXX_COMPILER_ID MATCHES "Clang")
+    message(FATAL_ERROR "BERTGRID_FUZZ needs clang (libFuzzer): configure with CXX=clang++-14")
+  endif()
+  target_compile_options(bertgrid_deps INTERFACE -fsanitize=fuzzer-no-link)
+endif()
+# Source coverage (scripts/fuzz.sh reports the parsers' line coverage over the fuzz corpus).
+if(BERTGRID_COVERAGE)
+  target_compile_options(bertgrid_deps INTERFACE -fprofile-instr-generate -fcoverage-mapping)
+  target_link_options(bertgrid_deps INTERFACE -fprofile-instr-generate)
 endif()
 
 # CUDA + NCCL: optional. The NCCL backend uses only the CUDA runtime and NCCL's C API.

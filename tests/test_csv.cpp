@@ -67,3 +67,13 @@ TEST(Csv, TableChecksFieldCountsAndHeader) {
     EXPECT_STREQ(e.what(), "t.csv: empty file, expected a header line");
   }
 }
+
+// Found by fuzz/fuzz_csv.cpp: a record ending in ',' at the very end of the input read one byte
+// past it. The view ends before a '"' so the old code misread it as a quoted field and threw.
+TEST(Csv, TrailingCommaAtEndOfInputIsAnEmptyLastField) {
+  const std::string buffer = "a,b\n1,\"x";
+  const auto rows = parse_csv(std::string_view(buffer).substr(0, 6), "t.csv");
+  ASSERT_EQ(rows.size(), 2u);
+  EXPECT_EQ(rows[1].line, 2u);
+  EXPECT_EQ(rows[1].fields, (std::vector<std::string>{"1", ""}));
+}

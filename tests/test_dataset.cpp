@@ -312,6 +312,17 @@ TEST(Table, InvalidUtf8NamesOffset) {
   EXPECT_EQ(error_of([&] { read_table(path, {}); }), path + ": invalid UTF-8 at byte offset 16");
 }
 
+// Found by fuzz/fuzz_csv.cpp: a number too large for a double is nlohmann's out_of_range, not a
+// parse_error, and escaped the reader as a non-bertgrid exception.
+TEST(Table, JsonlNumberOverflowIsAnInvalidJsonError) {
+  TempDir dir;
+  const std::string path =
+      dir.write("big.jsonl", "{\"id\":\"a\",\"text\":\"x\",\"label\":\"hate\",\"n\":4e4444}\n");
+  const std::string msg = error_of([&] { read_table(path, {}); });
+  EXPECT_EQ(msg.rfind(path + " line 1: invalid JSON: ", 0), 0u) << msg;
+  EXPECT_NE(msg.find("number overflow"), std::string::npos) << msg;
+}
+
 TEST(Table, InvalidJsonNamesLine) {
   TempDir dir;
   const std::string path = dir.write(

@@ -152,6 +152,9 @@ TEST(DistilBertConfig, FileErrorsNameThePath) {
   auto path = (dir / "config.json").string();
   { std::ofstream(path) << "{\"dim\": 32, \"n_heads\": 5,}"; }
   expect_error_containing([&] { config_from_json_file(path); }, path + ": invalid JSON");
+  // nlohmann reports a number overflow as out_of_range, not parse_error: still our error.
+  { std::ofstream(path) << "{\"dim\": 32, \"dropout\": 1e999}"; }
+  expect_error_containing([&] { config_from_json_file(path); }, path + ": invalid JSON");
   { std::ofstream(path) << "{\"dim\": 32, \"n_heads\": 5}"; }
   expect_error_containing([&] { config_from_json_file(path); },
                           path + ": n_heads (5) must divide dim (32)");

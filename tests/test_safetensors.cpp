@@ -32,7 +32,7 @@ std::string read_bytes(const std::string& path) {
 // Same dtype, shape and bytes (stricter than torch::equal: NaN payloads and -0 count).
 bool bits_equal(const torch::Tensor& a, const torch::Tensor& b) {
   if (a.scalar_type() != b.scalar_type() || a.sizes() != b.sizes()) return false;
-  if (a.numel() == 0) return true;
+  if (a.numel() == 0) return true;  // data_ptr() may be null: memcmp(nullptr, ...) is UB
   auto ca = a.contiguous(), cb = b.contiguous();
   return std::memcmp(ca.data_ptr(), cb.data_ptr(), ca.numel() * ca.element_size()) == 0;
 }

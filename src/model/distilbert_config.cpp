@@ -100,6 +100,8 @@ DistilBertConfig config_from_json_file(const std::string& path) {
     j = json::parse(in);
   } catch (const json::parse_error& e) {
     throw Error(path + ": invalid JSON at byte " + std::to_string(e.byte) + ": " + e.what());
+  } catch (const json::exception& e) {  // out_of_range: a number too large for a double
+    throw Error(path + ": invalid JSON: " + e.what());
   }
   return from_json(j, path);
 }

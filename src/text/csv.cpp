@@ -37,7 +37,7 @@ std::vector<CsvRow> parse_csv(std::string_view bytes, const std::string& where) 
     while (true) {
       std::string field;
       const std::size_t field_no = row.fields.size() + 1;
-      if (bytes[i] == '"') {
+      if (i < n && bytes[i] == '"') {  // i == n: a trailing ',' left an empty last field
         ++i;
         while (true) {
           if (i >= n) {

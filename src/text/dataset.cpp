@@ -101,7 +101,7 @@ std::vector<Example> read_jsonl_table(const std::string& path, const std::string
     nlohmann::json record;
     try {
       record = nlohmann::json::parse(line_text);
-    } catch (const nlohmann::json::parse_error& e) {
+    } catch (const nlohmann::json::exception& e) {  // parse_error, or out_of_range: 1e999
       throw Error(where + ": invalid JSON: " + e.what());
     }
     if (!record.is_object()) throw Error(where + ": expected a JSON object");

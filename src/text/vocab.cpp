@@ -3,6 +3,7 @@
 
 #include <cstring>
 #include <fstream>
+#include <sstream>
 
 #include "core/error.h"
 
@@ -52,14 +53,23 @@ Vocab::Vocab(std::vector<std::string> tokens, std::string continuation_prefix)
 Vocab Vocab::from_file(const std::string& path) {
   std::ifstream in(path, std::ios::binary);
   if (!in) throw Error(path + ": cannot open vocabulary file");
-  std::vector<std::string> tokens;
-  std::string line;
-  while (std::getline(in, line)) {
-    if (!line.empty() && line.back() == '\r') line.pop_back();
-    tokens.push_back(line);
-  }
+  std::ostringstream bytes;
+  bytes << in.rdbuf();
   if (in.bad()) throw Error(path + ": read error");
-  if (tokens.empty()) throw Error(path + ": empty vocabulary (no tokens)");
+  return parse(bytes.str(), path);
+}
+
+Vocab Vocab::parse(std::string_view bytes, const std::string& where) {
+  std::vector<std::string> tokens;
+  while (!bytes.empty()) {
+    const size_t end = bytes.find('\n');
+    std::string_view line = bytes.substr(0, end);
+    if (!line.empty() && line.back() == '\r') line.remove_suffix(1);
+    tokens.emplace_back(line);
+    if (end == std::string_view::npos) break;
+    bytes.remove_prefix(end + 1);
+  }
+  if (tokens.empty()) throw Error(where + ": empty vocabulary (no tokens)");
   return Vocab(std::move(tokens));
 }
 

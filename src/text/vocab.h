@@ -20,6 +20,8 @@ class Vocab {
   // Reads a vocab.txt (trailing '\n' and '\r' stripped from each line). Throws bertgrid::Error
   // naming the path if it cannot be read or holds no tokens.
   static Vocab from_file(const std::string& path);
+  // The same from the bytes of a vocab.txt held in memory; `where` names it in errors.
+  static Vocab parse(std::string_view bytes, const std::string& where);
 
   // Id of the whole token, or kMissing. A token listed twice maps to its last line, as in HF.
   int32_t find(std::string_view token) const { return whole_.find(token); }
