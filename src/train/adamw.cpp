@@ -1,6 +1,7 @@
 // AdamW: torch.optim.AdamW's update on flat buffers.
 #include "train/adamw.h"
 
+#include <algorithm>
 #include <cmath>
 #include <string>
 
@@ -8,17 +9,34 @@
 
 namespace bertgrid::train {
 
+namespace {
+
+// Elements per chunk of the update: the chunks of params, grads, both moments and the scratch
+// (5 x 256 KiB) stay in cache across the update's ops. A multiple of every SIMD width.
+constexpr int64_t kChunk = int64_t{1} << 16;
+
+}  // namespace
+
 AdamW::AdamW(torch::Tensor params, torch::Tensor grads, torch::Tensor decay_mask,
              AdamWOptions options)
-    : params_(std::move(params)),
-      grads_(std::move(grads)),
-      decay_mask_(std::move(decay_mask)),
-      options_(options) {
-  if (!params_.sizes().equals(grads_.sizes()) || !params_.sizes().equals(decay_mask_.sizes())) {
+    : params_(std::move(params)), grads_(std::move(grads)), options_(options) {
+  if (!params_.sizes().equals(grads_.sizes()) || !params_.sizes().equals(decay_mask.sizes())) {
     throw Error("AdamW: params, grads and decay mask differ in shape");
   }
   state_.exp_avg = torch::zeros_like(params_);
   state_.exp_avg_sq = torch::zeros_like(params_);
+  denom_ = torch::empty({std::min(kChunk, params_.numel())}, params_.options());
+
+  const auto mask = decay_mask.to(torch::kCPU, torch::kFloat32).contiguous().view(-1);
+  const float* m = mask.data_ptr<float>();
+  for (int64_t i = 0, n = mask.numel(); i < n; ++i) {
+    if (m[i] == 0.0f) continue;
+    if (!decay_runs_.empty() && decay_runs_.back().second == i) {
+      ++decay_runs_.back().second;
+    } else {
+      decay_runs_.emplace_back(i, i + 1);
+    }
+  }
 }
 
 void AdamW::step(double lr) {
@@ -27,22 +45,30 @@ void AdamW::step(double lr) {
   const double beta1 = options_.beta1;
   const double beta2 = options_.beta2;
 
-  // Decoupled decay as PyTorch does it, param.mul_(1 - lr*wd), but only where the mask is 1.
-  // keep - 1 is exact in float32, so mask*(keep-1)+1 is exactly keep or exactly 1.
+  // Decoupled decay as PyTorch does it, param.mul_(1 - lr*wd), where the mask is 1 (the rest is
+  // PyTorch's no-decay group, multiplied by nothing).
   if (options_.weight_decay != 0.0) {
-    const double keep = static_cast<double>(static_cast<float>(1.0 - lr * options_.weight_decay));
-    params_.mul_(decay_mask_.mul(keep - 1.0).add_(1.0));
+    const double keep = 1.0 - lr * options_.weight_decay;
+    for (const auto& [begin, end] : decay_runs_) params_.narrow(0, begin, end - begin).mul_(keep);
   }
-
-  state_.exp_avg.lerp_(grads_, 1.0 - beta1);
-  state_.exp_avg_sq.mul_(beta2).addcmul_(grads_, grads_, 1.0 - beta2);
 
   const double bias_correction1 = 1.0 - std::pow(beta1, static_cast<double>(t));
   const double bias_correction2 = 1.0 - std::pow(beta2, static_cast<double>(t));
   const double step_size = lr / bias_correction1;
   const double bias_correction2_sqrt = std::pow(bias_correction2, 0.5);  // Python: bc2 ** 0.5
-  auto denom = (state_.exp_avg_sq.sqrt() / bias_correction2_sqrt).add_(options_.eps);
-  params_.addcdiv_(state_.exp_avg, denom, -step_size);
+  const int64_t numel = params_.numel();
+  for (int64_t begin = 0; begin < numel; begin += kChunk) {
+    const int64_t n = std::min(kChunk, numel - begin);
+    auto p = params_.narrow(0, begin, n);
+    auto g = grads_.narrow(0, begin, n);
+    auto m = state_.exp_avg.narrow(0, begin, n);
+    auto v = state_.exp_avg_sq.narrow(0, begin, n);
+    auto denom = denom_.narrow(0, 0, n);
+    m.lerp_(g, 1.0 - beta1);
+    v.mul_(beta2).addcmul_(g, g, 1.0 - beta2);
+    at::sqrt_out(denom, v).div_(bias_correction2_sqrt).add_(options_.eps);
+    p.addcdiv_(m, denom, -step_size);
+  }
 }
 
 void AdamW::load_state(const AdamWState& state) {

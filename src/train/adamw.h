@@ -5,6 +5,8 @@
 #include <torch/torch.h>
 
 #include <cstdint>
+#include <utility>
+#include <vector>
 
 namespace bertgrid::train {
 
@@ -26,6 +28,7 @@ class AdamW {
  public:
   // params, grads: the flat buffers (FlatParams::params()/grads()); decay_mask: 1 where weight
   // decay applies, 0 elsewhere (FlatParams::decay_mask()). All share shape, dtype and device.
+  // The mask is read once, here: later changes to it are not seen.
   AdamW(torch::Tensor params, torch::Tensor grads, torch::Tensor decay_mask, AdamWOptions options);
 
   // One update at learning rate lr (the scheduled rate for this step; 0 is a real step: the
@@ -33,6 +36,9 @@ class AdamW {
   //   p *= 1 - lr*wd*mask
   //   m  = lerp(m, g, 1-beta1);  v = v*beta2 + (1-beta2)*g*g
   //   p += -(lr / (1-beta1^t)) * m / (sqrt(v) / sqrt(1-beta2^t) + eps)
+  // Each line is one in-place ATen op, as in PyTorch; the buffers are walked in cache-sized
+  // chunks (all lines per chunk) and the decay only over the mask's runs of 1, which changes
+  // no value (the ops are elementwise; multiplying by 1 is exact) but saves memory traffic.
   void step(double lr);
 
   const AdamWOptions& options() const { return options_; }
@@ -44,7 +50,8 @@ class AdamW {
  private:
   torch::Tensor params_;
   torch::Tensor grads_;
-  torch::Tensor decay_mask_;
+  std::vector<std::pair<int64_t, int64_t>> decay_runs_;  // [begin, end) where the mask is 1
+  torch::Tensor denom_;  // scratch for one chunk of the update's denominator
   AdamWOptions options_;
   AdamWState state_;
 };

@@ -19,8 +19,9 @@ float clip_grad_norm(FlatParams& flat, double max_norm) {
   torch::NoGradGuard no_grad;
   torch::Tensor total = grad_norm(flat);
   // Python's `max_norm / tensor` is tensor.reciprocal() * max_norm.
-  torch::Tensor coef = (total + 1e-6).reciprocal() * max_norm;
-  flat.grads().mul_(coef.clamp_max(1.0));
+  torch::Tensor coef = ((total + 1e-6).reciprocal() * max_norm).clamp_max(1.0);
+  // A factor of exactly 1 leaves every value as it is: skip that pass over the buffer.
+  if (coef.item<float>() != 1.0f) flat.grads().mul_(coef);
   return total.item<float>();
 }
 

@@ -13,8 +13,8 @@ namespace bertgrid::train {
 torch::Tensor grad_norm(const FlatParams& flat);
 
 // Clips flat.grads() in place: coef = max_norm / (norm + 1e-6), clamped to at most 1, and the
-// grads are always multiplied by it (PyTorch 2.x multiplies unconditionally; when coef >= 1
-// the factor is exactly 1). Returns the pre-clip norm.
+// grads are multiplied by it (PyTorch 2.x multiplies unconditionally; when coef >= 1 the factor
+// is exactly 1, a no-op we skip). Returns the pre-clip norm.
 float clip_grad_norm(FlatParams& flat, double max_norm);
 
 }  // namespace bertgrid::train
