@@ -72,6 +72,13 @@ Options parse(int argc, char** argv) {
       o.phases = true;
       continue;
     }
+    if (a == "--help" || a == "-h") {
+      std::puts(
+          "Usage: bench_train [--shape tiny|base] [--threads N] [--steps K] [--repeats R]\n"
+          "                   [--warmup W] [--shared DIR] [--ids-out FILE.json] [--phases]\n"
+          "Training samples/s of the real Trainer (see the comment atop bench/bench_train.cpp).");
+      std::exit(0);
+    }
     if (i + 1 >= argc) throw Error("bench_train: " + a + " needs a value");
     const std::string v = argv[++i];
     if (a == "--shape")
