@@ -8,6 +8,10 @@
 #include "job_fixture.h"
 #include "model/hf_dir.h"
 #include "model/safetensors.h"
+#include "text/dataset.h"
+
+#include <nlohmann/json.hpp>
+#include <sstream>
 
 using namespace bertgrid;
 using namespace bertgrid::testing;
@@ -110,4 +114,34 @@ TEST(FinetuneJob, SavedModelReloadsWithIdenticalLogits) {
   const auto line = preds.substr(preds.find('\n') + 1);
   const auto p_saved = std::stod(line.substr(line.find(',', line.find(',') + 1) + 1));
   EXPECT_NEAR(p, p_saved, 1e-6);  // predictions.csv keeps 9 significant digits
+}
+
+TEST(FinetuneJob, PredictOverTheTestSplitReproducesAccAll) {
+  const auto cfg = tiny_config();
+  const auto data = tiny_data(cfg);
+  TempDir dir;
+  auto out = jobs::run_finetune(tiny_spec(cfg, 2), tiny_env(cfg, data, dir / "job"));
+  ASSERT_EQ(out.record.status, "ok");
+  // The same sentences, as a user would send them to `bertgrid predict`.
+  text::LabelMap labels;
+  auto examples = text::read_vicomtech_split(cfg.data.dir, cfg.data.test_split, labels);
+  examples.resize(static_cast<size_t>(cfg.data.limit_test));
+  std::string input;
+  for (const auto& ex : examples) input += nlohmann::json{{"text", ex.text}}.dump() + "\n";
+  auto r = run_bertgrid(dir,
+                        "predict --model " + dir / "job/model" + " --max-length " +
+                            std::to_string(cfg.data.max_length),
+                        input);
+  ASSERT_EQ(r.status, 0) << r.err;
+  std::istringstream lines(r.out);
+  std::string line;
+  size_t i = 0, correct = 0;
+  while (std::getline(lines, line)) {
+    const auto j = nlohmann::json::parse(line);
+    const int predicted = j.at("label") == "hate" ? 1 : 0;
+    correct += predicted == examples.at(i).label;
+    ++i;
+  }
+  ASSERT_EQ(i, examples.size());
+  EXPECT_DOUBLE_EQ(double(correct) / double(i), out.record.eval_accAll);
 }
