@@ -232,12 +232,9 @@ TEST(GridRun, StoppedRankTripsTheWatchdogAndResumeCompletes) {
   const std::string config = dir.write("grid.toml", text);
   const std::string out = dir / "run";
   const std::string status_file = dir / "status";
-  const std::string cmd =
-      "(OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1 timeout 120 "
-      "mpirun -np 2 --oversubscribe " +
-      std::string(BERTGRID_BINARY) + " " + cmd_args(config, out) + " < /dev/null > " +
-      (dir / "out") + " 2> " + (dir / "err") + "; echo $? > " + status_file + ".tmp; mv " +
-      status_file + ".tmp " + status_file + ") &";
+  const std::string cmd = "(" + mpi_command(2, cmd_args(config, out)) + " < /dev/null > " +
+                          (dir / "out") + " 2> " + (dir / "err") + "; echo $? > " + status_file +
+                          ".tmp; mv " + status_file + ".tmp " + status_file + ") &";
   ASSERT_EQ(std::system(cmd.c_str()), 0);
 
   using Clock = std::chrono::steady_clock;
