@@ -113,7 +113,9 @@ TEST(GridRun, SameMetricsWithOneTwoAndFourRanks) {
       used.insert(p.at("group").get<int>());
     }
     EXPECT_EQ(used, std::set<int>(groups.begin(), groups.end())) << "np " << np;
-    if (np == 2) EXPECT_EQ(used, (std::set<int>{0, 1}));
+    if (np == 2) {
+      EXPECT_EQ(used, (std::set<int>{0, 1}));
+    }
   }
   for (int np : {2, 4})
     for (const auto& [id, r1] : results[1]) {
