@@ -57,16 +57,16 @@ json read_json(const std::string& path) {
 // results.json's records by job id.
 std::map<std::string, json> results_by_id(const std::string& run_dir) {
   std::map<std::string, json> out;
-  for (const auto& j : read_json(run_dir + "/results.json").at("jobs"))
-    out[j.at("job_id").get<std::string>()] = j;
+  const json file = read_json(run_dir + "/results.json");
+  for (const auto& j : file.at("jobs")) out[j.at("job_id").get<std::string>()] = j;
   return out;
 }
 
 // manifest.json's placements by job id.
 std::map<std::string, json> placements_by_id(const std::string& run_dir) {
   std::map<std::string, json> out;
-  for (const auto& j : read_json(run_dir + "/manifest.json").at("jobs"))
-    out[j.at("job_id").get<std::string>()] = j.at("placement");
+  const json file = read_json(run_dir + "/manifest.json");
+  for (const auto& j : file.at("jobs")) out[j.at("job_id").get<std::string>()] = j.at("placement");
   return out;
 }
 
