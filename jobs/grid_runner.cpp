@@ -230,6 +230,16 @@ int run_grid(const GridOptions& opt, const dist::World& world) {
       outcome.record.status = "failed";
       outcome.record.error = e.what();
     }
+    // Only the rank a step failed on knows why; its peers learnt only that one failed. The group
+    // records the cause's own message.
+    const auto errors = dist::gather_strings(group.comm(), outcome.record.error);
+    if (group.rank() == 0 && outcome.record.status == "failed")
+      for (const auto& error : errors)
+        if (!error.empty() &&
+            error.find("other rank(s) of the group failed") == std::string::npos) {
+          outcome.record.error = error;
+          break;
+        }
     if (outcome.record.status == "failed") {
       outcome.record.job_id = spec.job_id;
       outcome.record.kind = spec.kind;

@@ -77,4 +77,25 @@ inline CommandResult run_bertgrid(const TempDir& dir, const std::string& args,
   return r;
 }
 
+// The shell command `mpirun -np NP --oversubscribe bertgrid ARGS` under `timeout 120` (so a hang
+// fails instead of blocking), without the Open MPI variables of this (singleton) test process and
+// with the two that let root run it.
+inline std::string mpi_command(int np, const std::string& args) {
+  return "for v in $(env | grep -E -o '^(OMPI|PMIX|OPAL)_[A-Za-z0-9_]*'); do unset $v; done; "
+         "OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1 timeout 120 mpirun -np " +
+         std::to_string(np) + " --oversubscribe " + std::string(BERTGRID_BINARY) + " " + args;
+}
+
+// Runs mpi_command(np, args), capturing stdout and stderr into `dir`.
+inline CommandResult run_mpi(const TempDir& dir, int np, const std::string& args) {
+  const std::string out = dir / ".mpi_out", err = dir / ".mpi_err";
+  const std::string cmd = "(" + mpi_command(np, args) + ") < /dev/null > " + out + " 2> " + err;
+  const int raw = std::system(cmd.c_str());
+  CommandResult r;
+  r.status = WIFEXITED(raw) ? WEXITSTATUS(raw) : -1;
+  r.out = read_file(out);
+  r.err = read_file(err);
+  return r;
+}
+
 }  // namespace bertgrid::testing
