@@ -10,6 +10,8 @@ packages=(
   libtomlplusplus-dev libgtest-dev libutf8proc-dev nlohmann-json3-dev
   python3 python3-pandas python3-matplotlib python3-h5py python3-pytest
   python3-sklearn python3-numpy python3-torch
+  # an optimised BLAS: without it libtorch falls back to the reference BLAS, ~30x slower
+  libopenblas0-pthread
   # make sanitize / make fuzz: clang's ASan, UBSan and libFuzzer runtimes; llvm-cov for coverage
   clang-14 libclang-rt-14-dev llvm-14
 )
