@@ -11,8 +11,12 @@
 // these MPI processes, and on in the fuzz targets, which never call MPI_Init and run every input
 // parser with libFuzzer's per-input leak check.
 
-extern "C" const char* __ubsan_default_options() { return "print_stacktrace=1:halt_on_error=1"; }
+extern "C" const char* __ubsan_default_options() {
+  return "print_stacktrace=1:halt_on_error=1";
+}
 
 #ifndef BERTGRID_FUZZ_TARGET
-extern "C" const char* __asan_default_options() { return "detect_leaks=0"; }
+extern "C" const char* __asan_default_options() {
+  return "detect_leaks=0";
+}
 #endif
