@@ -81,7 +81,9 @@ inline CommandResult run_bertgrid(const TempDir& dir, const std::string& args,
 // fails instead of blocking), without the Open MPI variables of this (singleton) test process and
 // with the two that let root run it.
 inline std::string mpi_command(int np, const std::string& args) {
+  // BERTGRID_DATA (set by `make test`) would override the configs' own data.dir.
   return "for v in $(env | grep -E -o '^(OMPI|PMIX|OPAL)_[A-Za-z0-9_]*'); do unset $v; done; "
+         "unset BERTGRID_DATA; "
          "OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1 timeout 120 mpirun -np " +
          std::to_string(np) + " --oversubscribe " + std::string(BERTGRID_BINARY) + " " + args;
 }
