@@ -7,6 +7,7 @@
 #include <numeric>
 
 #include "core/error.h"
+#include "support.h"
 #include "text/dataset.h"
 
 namespace fs = std::filesystem;
@@ -20,28 +21,7 @@ namespace {
 
 const std::string kDataset = std::string(BERTGRID_SHARED_DIR) + "/data/hate-speech-dataset";
 
-class TempDir {
- public:
-  TempDir() {
-    std::string pattern = (fs::temp_directory_path() / "bertgrid_dataset_XXXXXX").string();
-    if (!mkdtemp(pattern.data())) throw std::runtime_error("mkdtemp failed");
-    path_ = pattern;
-  }
-  ~TempDir() {
-    std::error_code ec;
-    fs::remove_all(path_, ec);
-  }
-  const fs::path& path() const { return path_; }
-  std::string write(const std::string& rel, const std::string& bytes) const {
-    const fs::path p = path_ / rel;
-    fs::create_directories(p.parent_path());
-    std::ofstream(p, std::ios::binary) << bytes;
-    return p.string();
-  }
-
- private:
-  fs::path path_;
-};
+using bertgrid::testing::TempDir;
 
 // Runs `fn`, expects a bertgrid::Error, and returns its message.
 template <typename Fn>
