@@ -1,5 +1,6 @@
 #include "args.h"
 
+#include <nlohmann/json.hpp>
 #include <sstream>
 
 #include "core/error.h"
@@ -90,6 +91,19 @@ std::string Args::options_help() const {
     out << std::string(lhs.size() < 30 ? 30 - lhs.size() : 1, ' ') << s.help << "\n";
   }
   return out.str();
+}
+
+std::string text_of_json_line(const std::string& line, long long line_no) {
+  nlohmann::json j;
+  try {
+    j = nlohmann::json::parse(line);
+  } catch (const nlohmann::json::exception& e) {
+    throw Error("stdin line " + std::to_string(line_no) + ": invalid JSON: " + e.what());
+  }
+  if (!j.is_object() || !j.contains("text") || !j["text"].is_string())
+    throw Error("stdin line " + std::to_string(line_no) +
+                ": expected a JSON object with a string \"text\"");
+  return j["text"].get<std::string>();
 }
 
 }  // namespace bertgrid::cli

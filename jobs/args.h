@@ -40,4 +40,7 @@ class Args {
   std::vector<std::string> positional_;
 };
 
+// The "text" of one stdin JSON line {"text": "..."}; errors name the line number.
+std::string text_of_json_line(const std::string& line, long long line_no);
+
 }  // namespace bertgrid::cli

@@ -34,19 +34,6 @@ constexpr const char* kUsage =
     "Input lines are JSON objects {\"text\": \"...\"}, or raw text with --plain.\n"
     "\n";
 
-std::string text_of_json_line(const std::string& line, long long line_no) {
-  nlohmann::json j;
-  try {
-    j = nlohmann::json::parse(line);
-  } catch (const nlohmann::json::exception& e) {
-    throw Error("stdin line " + std::to_string(line_no) + ": invalid JSON: " + e.what());
-  }
-  if (!j.is_object() || !j.contains("text") || !j["text"].is_string())
-    throw Error("stdin line " + std::to_string(line_no) +
-                ": expected a JSON object with a string \"text\"");
-  return j["text"].get<std::string>();
-}
-
 // Class index -> name: config.json's id2label if it has a "hate" entry, else {noHate, hate}.
 std::vector<std::string> label_names(const std::string& config_path, int64_t num_labels) {
   std::vector<std::string> names = {"noHate", "hate"};
