@@ -14,9 +14,12 @@
 #include "io/embeddings_h5.h"
 #include "model/embedder.h"
 #include "model/hf_dir.h"
+#include "tensor_compare.h"
 #include "text/dataset.h"
 
 namespace bertgrid {
+using bertgrid::testing::max_abs_diff;
+
 namespace {
 
 namespace fs = std::filesystem;
@@ -69,11 +72,6 @@ void make_dataset(const fs::path& dir) {
     write(dir / split / (id + ".txt"), text + "\n");
   }
   write(dir / "annotations_metadata.csv", csv);
-}
-
-double max_abs_diff(const torch::Tensor& a, const torch::Tensor& b) {
-  EXPECT_EQ(a.sizes(), b.sizes());
-  return (a - b).abs().max().item<double>();
 }
 
 TEST(CliEmbed, WritesTheEmbedderOutput) {

@@ -10,8 +10,12 @@
 #include "model/distilbert.h"
 #include "model/distilbert_config.h"
 #include "model/safetensors.h"
+#include "tensor_compare.h"
 
 namespace bertgrid::model {
+using bertgrid::testing::max_abs_diff;
+using bertgrid::testing::sci;
+
 namespace {
 
 const std::string kGolden = std::string(BERTGRID_SHARED_DIR) + "/golden/";
@@ -22,17 +26,6 @@ std::map<std::string, torch::Tensor> read_tensors(const std::string& path) {
   std::map<std::string, torch::Tensor> out;
   for (auto& [name, tensor] : load_safetensors(path).tensors) out[name] = tensor;
   return out;
-}
-
-std::string sci(double v) {
-  std::ostringstream os;
-  os << std::scientific << v;
-  return os.str();
-}
-
-double max_abs_diff(const torch::Tensor& a, const torch::Tensor& b) {
-  EXPECT_EQ(a.sizes(), b.sizes());
-  return (a - b).abs().max().item<double>();
 }
 
 DistilBertConfig tiny_config() {

@@ -11,8 +11,11 @@
 #include "model/embedder.h"
 #include "model/hf_dir.h"
 #include "model/safetensors.h"
+#include "tensor_compare.h"
 
 namespace bertgrid::model {
+using bertgrid::testing::max_abs_diff;
+
 namespace {
 
 const std::string kGolden = std::string(BERTGRID_SHARED_DIR) + "/golden";
@@ -36,11 +39,6 @@ struct Fixture {
 Fixture& fixture() {
   static Fixture f;
   return f;
-}
-
-double max_abs_diff(const torch::Tensor& a, const torch::Tensor& b) {
-  EXPECT_EQ(a.sizes(), b.sizes());
-  return (a - b).abs().max().item<double>();
 }
 
 TEST(Embedder, TokenizesLikeTheGoldenInputIds) {

@@ -12,8 +12,11 @@
 #include "core/error.h"
 #include "model/hf_dir.h"
 #include "model/safetensors.h"
+#include "tensor_compare.h"
 
 namespace bertgrid::model {
+using bertgrid::testing::max_abs_diff;
+
 namespace {
 
 namespace fs = std::filesystem;
@@ -29,11 +32,6 @@ std::string read_text(const fs::path& p) {
   std::ostringstream os;
   os << in.rdbuf();
   return os.str();
-}
-
-double max_abs_diff(const torch::Tensor& a, const torch::Tensor& b) {
-  EXPECT_EQ(a.sizes(), b.sizes());
-  return (a - b).abs().max().item<double>();
 }
 
 template <typename F>

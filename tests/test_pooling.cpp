@@ -6,8 +6,12 @@
 #include "core/error.h"
 #include "model/pooling.h"
 #include "model/safetensors.h"
+#include "tensor_compare.h"
 
 namespace bertgrid::model {
+using bertgrid::testing::max_abs_diff;
+using bertgrid::testing::sci;
+
 namespace {
 
 const std::string kForward = std::string(BERTGRID_SHARED_DIR) + "/golden/forward.safetensors";
@@ -26,17 +30,6 @@ struct Golden {
     return {t.at("hidden_state_0"), t.at("hidden_state_1"), t.at("hidden_state_2")};
   }
 };
-
-std::string sci(double v) {
-  std::ostringstream os;
-  os << std::scientific << v;
-  return os.str();
-}
-
-double max_abs_diff(const torch::Tensor& a, const torch::Tensor& b) {
-  EXPECT_EQ(a.sizes(), b.sizes());
-  return (a - b).abs().max().item<double>();
-}
 
 class PoolingGolden : public ::testing::TestWithParam<Strategy> {};
 
