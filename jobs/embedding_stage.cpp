@@ -124,7 +124,7 @@ io::SplitEmbeddings embed_split(model::DistilBertModel& encoder, const Tokenized
 
 EmbeddingStageResult run_embedding_stage(const RunConfig& cfg, const PreparedData& data,
                                          const std::string& data_dir, const std::string& run_dir,
-                                         const dist::World& world) {
+                                         const dist::World& world, const train::Execution& exec) {
   const auto start = std::chrono::steady_clock::now();
   EmbeddingStageResult res;
   res.path = run_dir + "/embeddings.h5";
@@ -160,6 +160,9 @@ EmbeddingStageResult run_embedding_stage(const RunConfig& cfg, const PreparedDat
   options.pooling = fp.pooling;
   options.padding = fp.padding;
   options.pad_id = data.pad_id;
+  options.device = exec.device;
+  options.bf16 = exec.bf16;
+  classifier->to(exec.device);
   std::vector<std::string> names;
   for (auto s : options.strategies) names.push_back(model::to_string(s));
 

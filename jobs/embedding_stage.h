@@ -10,6 +10,7 @@
 #include "core/config.h"
 #include "data.h"
 #include "dist/world.h"
+#include "train/execution.h"
 
 namespace bertgrid::jobs {
 
@@ -21,9 +22,10 @@ struct EmbeddingStageResult {
   double seconds = 0;
 };
 
-// Collective over the world. `data_dir` names the dataset files for the fingerprint.
+// Collective over the world. `data_dir` names the dataset files for the fingerprint; the
+// encoder runs on exec.device, under bfloat16 autocast when exec.bf16.
 EmbeddingStageResult run_embedding_stage(const RunConfig& cfg, const PreparedData& data,
                                          const std::string& data_dir, const std::string& run_dir,
-                                         const dist::World& world);
+                                         const dist::World& world, const train::Execution& exec);
 
 }  // namespace bertgrid::jobs

@@ -12,21 +12,22 @@ using model::DistilBertForSequenceClassification;
 
 // Rows of a tokenized split -> a padded batch on the device -> logits.
 torch::Tensor split_logits(DistilBertForSequenceClassification& model, const TokenizedSplit& split,
-                           const std::vector<int64_t>& rows, int64_t pad_id, torch::Device device) {
-  auto batch = train::pad_batch(split.ids, split.labels, rows, pad_id, device);
+                           const std::vector<int64_t>& rows, int64_t pad_id,
+                           const train::Execution& exec) {
+  auto batch = train::pad_batch(split.ids, split.labels, rows, pad_id, exec);
   return model->forward(batch.input_ids, batch.attention_mask);
 }
 
 class FinetuneTask : public train::TrainingTask {
  public:
   FinetuneTask(DistilBertForSequenceClassification model, const TokenizedSplit& train,
-               int64_t pad_id, torch::Device device)
-      : model_(std::move(model)), train_(train), pad_id_(pad_id), device_(device) {}
+               int64_t pad_id, const train::Execution& exec)
+      : model_(std::move(model)), train_(train), pad_id_(pad_id), exec_(exec) {}
 
   torch::nn::Module& module() override { return *model_; }
   int64_t num_train() const override { return train_.size(); }
   torch::Tensor loss_sum(const std::vector<int64_t>& rows) override {
-    auto batch = train::pad_batch(train_.ids, train_.labels, rows, pad_id_, device_);
+    auto batch = train::pad_batch(train_.ids, train_.labels, rows, pad_id_, exec_);
     auto logits = model_->forward(batch.input_ids, batch.attention_mask);
     return torch::nn::functional::cross_entropy(
         logits, batch.labels,
@@ -37,18 +38,18 @@ class FinetuneTask : public train::TrainingTask {
   DistilBertForSequenceClassification model_;
   const TokenizedSplit& train_;
   int64_t pad_id_;
-  torch::Device device_;
+  train::Execution exec_;
 };
 
 EvalSplit eval_split(DistilBertForSequenceClassification model, const TokenizedSplit& split,
-                     int64_t pad_id, torch::Device device) {
+                     int64_t pad_id, const train::Execution& exec) {
   EvalSplit e;
   e.name = split.name;
   e.labels = split.labels;
   e.lengths = split.lengths;
   e.file_ids = split.file_ids;
-  e.logits = [model, &split, pad_id, device](const std::vector<int64_t>& rows) mutable {
-    return split_logits(model, split, rows, pad_id, device);
+  e.logits = [model, &split, pad_id, exec](const std::vector<int64_t>& rows) mutable {
+    return split_logits(model, split, rows, pad_id, exec);
   };
   return e;
 }
@@ -63,15 +64,15 @@ JobOutcome run_finetune(const JobSpec& spec, const JobEnv& env) {
   std::string report;
   auto model = make_classifier(cfg, arch, spec.init_seed, &report);
   if (!report.empty() && env.progress) env.progress(spec.job_id + ": " + report);
-  model->to(env.device);
+  model->to(env.exec.device);
 
-  FinetuneTask task(model, data.train, data.pad_id, env.device);
+  FinetuneTask task(model, data.train, data.pad_id, env.exec);
   TrainingJobParts parts;
   parts.task = &task;
-  parts.train = eval_split(model, data.train, data.pad_id, env.device);
-  parts.test = eval_split(model, data.test, data.pad_id, env.device);
+  parts.train = eval_split(model, data.train, data.pad_id, env.exec);
+  parts.test = eval_split(model, data.test, data.pad_id, env.exec);
   if (data.validation)
-    parts.validation = eval_split(model, *data.validation, data.pad_id, env.device);
+    parts.validation = eval_split(model, *data.validation, data.pad_id, env.exec);
   if (cfg.run.save_models)
     parts.save_model = [&](const std::string& dir) {
       model::save_pretrained(dir + "/model", model, arch, vocab);

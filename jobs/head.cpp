@@ -68,8 +68,8 @@ EvalSplit eval_split(model::ClassificationHead head, const TokenizedSplit& split
 JobOutcome run_head(const JobSpec& spec, const JobEnv& env, const io::EmbeddingsFile& embeddings) {
   const RunConfig& cfg = *env.config;
   const PreparedData& data = *env.data;
-  auto train_x = gather_rows(embeddings, "train", spec.strategy, data.train, env.device);
-  auto test_x = gather_rows(embeddings, "test", spec.strategy, data.test, env.device);
+  auto train_x = gather_rows(embeddings, "train", spec.strategy, data.train, env.exec.device);
+  auto test_x = gather_rows(embeddings, "test", spec.strategy, data.test, env.exec.device);
 
   auto arch = model_config(cfg, data.vocab_size);
   if (train_x.size(1) != arch.dim)
@@ -77,10 +77,10 @@ JobOutcome run_head(const JobSpec& spec, const JobEnv& env, const io::Embeddings
                 std::to_string(arch.dim));
   model::ClassificationHead head(arch);
   model::init_head(head, arch, spec.init_seed);
-  head->to(env.device);
+  head->to(env.exec.device);
 
   auto labels = [&](const TokenizedSplit& s) {
-    return torch::tensor(s.labels, torch::kInt64).to(env.device);
+    return torch::tensor(s.labels, torch::kInt64).to(env.exec.device);
   };
   HeadTask task(head, train_x, labels(data.train));
   TrainingJobParts parts;
@@ -88,9 +88,9 @@ JobOutcome run_head(const JobSpec& spec, const JobEnv& env, const io::Embeddings
   parts.train = eval_split(head, data.train, train_x);
   parts.test = eval_split(head, data.test, test_x);
   if (data.validation)
-    parts.validation =
-        eval_split(head, *data.validation,
-                   gather_rows(embeddings, "train", spec.strategy, *data.validation, env.device));
+    parts.validation = eval_split(
+        head, *data.validation,
+        gather_rows(embeddings, "train", spec.strategy, *data.validation, env.exec.device));
   if (cfg.run.save_models)
     parts.save_model = [&](const std::string& dir) {
       std::vector<std::pair<std::string, torch::Tensor>> tensors;

@@ -14,6 +14,7 @@
 #include "data.h"
 #include "dist/allreduce.h"
 #include "io/job_record.h"
+#include "train/execution.h"
 #include "train/trainer.h"
 
 namespace bertgrid::jobs {
@@ -48,7 +49,7 @@ struct JobEnv {
   bool write_outputs = true;  // false on every rank of a group but its first
   dist::Allreduce* reducer = nullptr;
   int group_rank = 0, group_size = 1;
-  torch::Device device = torch::kCPU;
+  train::Execution exec;                             // device, precision and the speed switches
   std::function<bool()> stop_requested;              // checked at step boundaries
   std::function<void(const std::string&)> progress;  // one line of progress (may be null)
   std::string embeddings_path;                       // head jobs: the embeddings.h5

@@ -6,6 +6,7 @@
 #include <sstream>
 
 #include "core/error.h"
+#include "core/torch_compat.h"
 #include "io/atomic_file.h"
 #include "train/checkpoint.h"
 #include "train/evaluate.h"
@@ -36,8 +37,9 @@ std::string predictions_csv(const EvalSplit& split, const train::Evaluation& ev)
 }
 
 train::Evaluation evaluate_split(const EvalSplit& split, int64_t batch_size,
-                                 torch::nn::Module& module) {
+                                 torch::nn::Module& module, const train::Execution& exec) {
   module.eval();
+  compat::AutocastScope autocast(exec.device, exec.bf16);
   auto ev = train::evaluate(split.logits, split.labels, split.lengths, batch_size);
   module.train();
   return ev;
@@ -82,6 +84,8 @@ JobOutcome run_training_job(const JobSpec& spec, const JobEnv& env, TrainingJobP
   settings.max_grad_norm = spec.max_grad_norm;
   settings.data_seed = spec.data_seed;
   settings.logging_steps = spec.logging_steps;
+  settings.bf16 = env.exec.bf16;
+  settings.fused_adamw = env.exec.fused_adamw;
 
   // Dropout draws from the global CPU generator: seeded per job from data_seed (a checkpoint
   // restores it on resume).
@@ -103,7 +107,7 @@ JobOutcome run_training_job(const JobSpec& spec, const JobEnv& env, TrainingJobP
     if (env.write_outputs) train::save_checkpoint(checkpoint, trainer, {{"job_id", spec.job_id}});
   };
   auto on_epoch_end = [&](int64_t epoch) {
-    auto ev = evaluate_split(parts.test, spec.eval_batch_size, module);
+    auto ev = evaluate_split(parts.test, spec.eval_batch_size, module, env.exec);
     trainer.history().push_back(
         {"eval", trainer.position().step, double(epoch + 1), ev.loss, 0, 0});
     if (env.progress) {
@@ -141,8 +145,8 @@ JobOutcome run_training_job(const JobSpec& spec, const JobEnv& env, TrainingJobP
     return outcome;
   }
 
-  auto test = evaluate_split(parts.test, spec.eval_batch_size, module);
-  auto train_ev = evaluate_split(parts.train, spec.eval_batch_size, module);
+  auto test = evaluate_split(parts.test, spec.eval_batch_size, module, env.exec);
+  auto train_ev = evaluate_split(parts.train, spec.eval_batch_size, module, env.exec);
   r.eval_loss = test.loss;
   r.eval_accHate = test.metrics.acc_hate;
   r.eval_accNoHate = test.metrics.acc_no_hate;
@@ -153,7 +157,7 @@ JobOutcome run_training_job(const JobSpec& spec, const JobEnv& env, TrainingJobP
   r.eval_train_loss = train_ev.loss;
   r.confusion = test.metrics.confusion;
   if (parts.validation) {
-    auto val = evaluate_split(*parts.validation, spec.eval_batch_size, module);
+    auto val = evaluate_split(*parts.validation, spec.eval_batch_size, module, env.exec);
     r.val_loss = val.loss;
     r.val_accAll = val.metrics.acc_all;
   }

@@ -98,3 +98,20 @@ TEST(Config, PretrainedNeedsADirectory) {
   EXPECT_EQ(error_of("name = \"x\"\n"),
             "c.toml: 'model.dir' is required when model.init = \"pretrained\"");
 }
+
+TEST(Config, SpeedSwitchesAreReadAndTyped) {
+  const auto cfg = parse_run_config(std::string(kMinimal) +
+                                        "[run]\nprecision = \"bf16\"\nfused_adamw = true\n"
+                                        "async_copies = false\n",
+                                    "c.toml");
+  EXPECT_EQ(cfg.run.precision, "bf16");
+  EXPECT_TRUE(cfg.run.fused_adamw);
+  EXPECT_FALSE(cfg.run.async_copies);
+  const auto defaults = parse_run_config(kMinimal, "c.toml");
+  EXPECT_FALSE(defaults.run.fused_adamw);
+  EXPECT_TRUE(defaults.run.async_copies);
+  EXPECT_EQ(error_of(std::string(kMinimal) + "[run]\nfused_adamw = 1\n"),
+            "c.toml:6:15: 'run.fused_adamw' must be a boolean, not integer");
+  EXPECT_EQ(error_of(std::string(kMinimal) + "[run]\nprecision = \"fp16\"\n"),
+            "c.toml:6:13: 'run.precision' must be \"fp32\" or \"bf16\"");
+}

@@ -316,6 +316,8 @@ RunConfig parse_run_config(const std::string& text, const std::string& source_na
       u.read("device", c.run.device);
       u.read("precision", c.run.precision);
       u.read("save_models", c.run.save_models);
+      u.read("fused_adamw", c.run.fused_adamw);
+      u.read("async_copies", c.run.async_copies);
       u.finish();
     }
     r.finish();

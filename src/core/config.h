@@ -63,8 +63,12 @@ struct RunSettings {
   int64_t threads_per_rank = 0;    // 0: cores on the node / ranks on the node
   double stall_timeout = 600;      // seconds without progress before the run aborts
   std::string device = "auto";     // "auto", "cpu" or "cuda"
-  std::string precision = "fp32";  // "fp32" or "bf16" (autocast on CUDA)
+  std::string precision = "fp32";  // "fp32" or "bf16" (autocast: bf16 matrix products)
   bool save_models = true;
+  // Speed switches (each changes only speed, or float rounding): torch's fused AdamW kernel on
+  // CUDA (libtorch >= 2.1); pinned host buffers with non-blocking host-to-device copies.
+  bool fused_adamw = false;
+  bool async_copies = true;
 };
 
 struct RunConfig {

@@ -2,14 +2,21 @@
 // Everything version-dependent goes through here; nothing else tests TORCH_VERSION_*.
 #pragma once
 
+#include <ATen/autocast_mode.h>
 #include <torch/torch.h>
 #include <torch/version.h>
 
 #include <stdexcept>
+#include <vector>
 
 namespace bertgrid::compat {
 
 constexpr bool kTorch2 = TORCH_VERSION_MAJOR >= 2;
+
+// libtorch >= 2.4 names autocast per device type; 1.13 has one switch per backend.
+#define BERTGRID_TORCH_AT_LEAST(major, minor) \
+  (TORCH_VERSION_MAJOR > (major) ||           \
+   (TORCH_VERSION_MAJOR == (major) && TORCH_VERSION_MINOR >= (minor)))
 
 // Zero a gradient in place. In 2.x, Optimizer/Module::zero_grad() sets gradients to undefined by
 // default, which would drop gradients that are views into a flat buffer.
@@ -48,6 +55,86 @@ inline torch::Tensor scaled_dot_product_attention(const torch::Tensor&, const to
                                                   const torch::Tensor&, const torch::Tensor&,
                                                   double) {
   throw std::logic_error("scaled_dot_product_attention needs libtorch >= 2.0");
+}
+#endif
+
+// Mixed precision for the ops run while it lives (Python's torch.autocast): matrix products in
+// bfloat16 on `device`'s type, reductions and norms in float32. Leaving the outermost scope
+// clears the cache of casted weights, so the next forward casts the updated weights again. Run
+// the forward pass (and loss) inside, backward outside, as PyTorch recommends. With enabled =
+// false it does nothing.
+class AutocastScope {
+ public:
+  AutocastScope(torch::Device device, bool enabled) : enabled_(enabled), cuda_(device.is_cuda()) {
+    if (!enabled_) return;
+    at::autocast::increment_nesting();
+#if BERTGRID_TORCH_AT_LEAST(2, 4)
+    const auto type = cuda_ ? at::kCUDA : at::kCPU;
+    was_on_ = at::autocast::is_autocast_enabled(type);
+    old_dtype_ = at::autocast::get_autocast_dtype(type);
+    at::autocast::set_autocast_dtype(type, at::kBFloat16);
+    at::autocast::set_autocast_enabled(type, true);
+#else
+    was_on_ = cuda_ ? at::autocast::is_enabled() : at::autocast::is_cpu_enabled();
+    old_dtype_ =
+        cuda_ ? at::autocast::get_autocast_gpu_dtype() : at::autocast::get_autocast_cpu_dtype();
+    if (cuda_) {
+      at::autocast::set_autocast_gpu_dtype(at::kBFloat16);
+      at::autocast::set_enabled(true);
+    } else {
+      at::autocast::set_autocast_cpu_dtype(at::kBFloat16);
+      at::autocast::set_cpu_enabled(true);
+    }
+#endif
+  }
+  ~AutocastScope() {
+    if (!enabled_) return;
+#if BERTGRID_TORCH_AT_LEAST(2, 4)
+    const auto type = cuda_ ? at::kCUDA : at::kCPU;
+    at::autocast::set_autocast_enabled(type, was_on_);
+    at::autocast::set_autocast_dtype(type, old_dtype_);
+#else
+    if (cuda_) {
+      at::autocast::set_enabled(was_on_);
+      at::autocast::set_autocast_gpu_dtype(old_dtype_);
+    } else {
+      at::autocast::set_cpu_enabled(was_on_);
+      at::autocast::set_autocast_cpu_dtype(old_dtype_);
+    }
+#endif
+    if (at::autocast::decrement_nesting() == 0) at::autocast::clear_cache();
+  }
+  AutocastScope(const AutocastScope&) = delete;
+  AutocastScope& operator=(const AutocastScope&) = delete;
+
+ private:
+  bool enabled_;
+  bool cuda_;
+  bool was_on_ = false;
+  at::ScalarType old_dtype_ = at::kBFloat16;
+};
+
+// torch.optim.AdamW(fused=True)'s kernel (libtorch >= 2.1, CUDA; CPU too from 2.4): one launch
+// family updates every tensor of the lists. `steps` holds one float32 scalar tensor per param,
+// already advanced to this step's count (the kernel only reads it). Its arithmetic differs from
+// the single-tensor path in rounding only.
+#if BERTGRID_TORCH_AT_LEAST(2, 1) && defined(BERTGRID_FUSED_ADAMW)
+constexpr bool kHasFusedAdamW = true;
+inline void fused_adamw(const std::vector<torch::Tensor>& params,
+                        const std::vector<torch::Tensor>& grads,
+                        const std::vector<torch::Tensor>& exp_avgs,
+                        const std::vector<torch::Tensor>& exp_avg_sqs,
+                        const std::vector<torch::Tensor>& steps, double lr, double beta1,
+                        double beta2, double weight_decay, double eps) {
+  at::_fused_adamw_(params, grads, exp_avgs, exp_avg_sqs, /*max_exp_avg_sqs=*/{}, steps, lr, beta1,
+                    beta2, weight_decay, eps, /*amsgrad=*/false, /*maximize=*/false);
+}
+#else
+constexpr bool kHasFusedAdamW = false;
+inline void fused_adamw(const std::vector<torch::Tensor>&, const std::vector<torch::Tensor>&,
+                        const std::vector<torch::Tensor>&, const std::vector<torch::Tensor>&,
+                        const std::vector<torch::Tensor>&, double, double, double, double, double) {
+  throw std::logic_error("fused AdamW needs libtorch >= 2.1 built with BERTGRID_FUSED_ADAMW");
 }
 #endif
 

@@ -5,6 +5,7 @@
 #include <numeric>
 
 #include "core/error.h"
+#include "core/torch_compat.h"
 #include "model/sha256.h"
 #include "train/batching.h"
 
@@ -140,7 +141,11 @@ EmbedResult embed_rows(DistilBertModel& encoder, const std::vector<std::vector<i
     auto [input_ids, mask] = pad_rows(ids, batch, width, options.pad_id);
     input_ids = input_ids.to(options.device);
     mask = mask.to(options.device);
-    const auto hidden = encoder->forward(input_ids, mask);
+    std::vector<torch::Tensor> hidden;
+    {
+      compat::AutocastScope autocast(options.device, options.bf16);
+      hidden = encoder->forward(input_ids, mask);
+    }
     for (size_t s = 0; s < options.strategies.size(); ++s) {
       pooled[s].push_back(pool(hidden, mask, options.strategies[s], options.pooling)
                               .to(torch::kCPU, torch::kFloat32));

@@ -53,6 +53,7 @@ struct EmbedOptions {
   int64_t corpus_length = 0;
   int64_t pad_id = 0;
   torch::Device device = torch::kCPU;
+  bool bf16 = false;  // the encoder under bfloat16 autocast (pooled vectors still float32)
   // Called after each batch with (batches done, batches total); may be empty.
   std::function<void(int64_t, int64_t)> progress;
 };

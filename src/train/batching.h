@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "core/error.h"
+#include "train/execution.h"
 
 namespace bertgrid::train {
 
@@ -38,6 +39,15 @@ template <typename Id, typename Label>
 Batch pad_batch(const std::vector<std::vector<Id>>& ids, const std::vector<Label>& labels,
                 const std::vector<int64_t>& indices, int64_t pad_id,
                 torch::Device device = torch::kCPU);
+
+// The same batch, put on the device as `exec` says (pinned, non-blocking copies on CUDA).
+template <typename Id, typename Label>
+Batch pad_batch(const std::vector<std::vector<Id>>& ids, const std::vector<Label>& labels,
+                const std::vector<int64_t>& indices, int64_t pad_id, const Execution& exec) {
+  Batch host = pad_batch(ids, labels, indices, pad_id);
+  return Batch{exec.to_device(host.input_ids), exec.to_device(host.attention_mask),
+               exec.to_device(host.labels)};
+}
 
 // Evaluation order: example indices sorted by token count, longest first (ties keep index
 // order), so each eval batch pads little. Batch the result with make_batches and put

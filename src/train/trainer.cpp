@@ -23,6 +23,7 @@ Trainer::Trainer(TrainingTask& task, const TrainerSettings& settings, dist::Allr
       steps_per_epoch_(train::total_steps(task.num_train(), settings.batch_size, 1)) {
   AdamWOptions options;
   options.weight_decay = settings.weight_decay;
+  options.fused = settings.fused_adamw;
   adamw_ = std::make_unique<AdamW>(flat_->params(), flat_->grads(), flat_->decay_mask(), options);
   status_ = torch::zeros({3}, flat_->params().options());
 }
@@ -39,7 +40,11 @@ StepResult Trainer::step(const std::vector<int64_t>& global_batch) {
   double local_loss_sum = 0;
   try {
     if (!local_rows.empty()) {
-      torch::Tensor loss_sum = task_.loss_sum(local_rows);
+      torch::Tensor loss_sum;
+      {
+        compat::AutocastScope autocast(flat_->params().device(), settings_.bf16);
+        loss_sum = task_.loss_sum(local_rows);
+      }
       local_loss_sum = loss_sum.item<double>();
       if (!std::isfinite(local_loss_sum)) {
         failure = "loss is " + std::string(std::isnan(local_loss_sum) ? "NaN" : "infinite");

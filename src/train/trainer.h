@@ -31,6 +31,8 @@ struct TrainerSettings {
   uint64_t data_seed = 0;
   int64_t logging_steps = 10;
   int64_t max_steps = 0;  // > 0: the schedule's total steps (HF max_steps) instead of the epochs'
+  bool bf16 = false;      // the task's loss (forward pass) under bfloat16 autocast
+  bool fused_adamw = false;  // torch's fused AdamW kernel instead of the single-tensor path
 };
 
 // What a job hands the trainer.
