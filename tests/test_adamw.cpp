@@ -5,6 +5,7 @@
 #include <cmath>
 
 #include "core/error.h"
+#include "core/torch_compat.h"
 #include "train/adamw.h"
 #include "train/flat_params.h"
 
@@ -177,3 +178,33 @@ TEST(AdamW, ResumesFromSavedState) {
 }
 
 }  // namespace
+
+// The fused kernel (run.fused_adamw) exists from libtorch 2.1: there it must give the
+// single-tensor path's update up to float rounding (1e-6 absolute after three steps); before,
+// asking for it is a clear error rather than a silent fallback.
+TEST(AdamW, FusedKernelMatchesTheOpsOrIsRefusedWhereMissing) {
+  torch::manual_seed(9);
+  const int64_t n = 4099;
+  auto mask = (torch::rand({n}) < 0.6).to(torch::kFloat32);
+  auto params = torch::randn({n});
+  auto grads = torch::zeros({n});
+  AdamWOptions fused_options{0.9, 0.999, 1e-8, 0.01};
+  fused_options.fused = true;
+  if (!bertgrid::compat::kHasFusedAdamW) {
+    EXPECT_THROW(AdamW(params, grads, mask, fused_options), bertgrid::Error);
+    return;
+  }
+  auto params_ref = params.clone();
+  auto grads_ref = torch::zeros({n});
+  AdamW fused(params, grads, mask, fused_options);
+  AdamW ops(params_ref, grads_ref, mask, AdamWOptions{0.9, 0.999, 1e-8, 0.01});
+  for (double lr : {1e-3, 5e-4, 2e-3}) {
+    const auto g = torch::randn({n}) * 0.1;
+    grads.copy_(g);
+    grads_ref.copy_(g);
+    fused.step(lr);
+    ops.step(lr);
+  }
+  EXPECT_LT((params - params_ref).abs().max().item<double>(), 1e-6);
+  EXPECT_LT((fused.state().exp_avg_sq - ops.state().exp_avg_sq).abs().max().item<double>(), 1e-9);
+}

@@ -15,6 +15,9 @@ struct AdamWOptions {
   double beta2 = 0.999;
   double eps = 1e-8;
   double weight_decay = 0.0;
+  // torch's fused AdamW kernel (compat::fused_adamw; libtorch >= 2.1) instead of the ops below:
+  // the same update up to float rounding, in a few launches instead of one per op and chunk.
+  bool fused = false;
 };
 
 // Serialisable optimizer state (for checkpoints): both moments are flat like the params.
@@ -36,9 +39,10 @@ class AdamW {
   //   p *= 1 - lr*wd*mask
   //   m  = lerp(m, g, 1-beta1);  v = v*beta2 + (1-beta2)*g*g
   //   p += -(lr / (1-beta1^t)) * m / (sqrt(v) / sqrt(1-beta2^t) + eps)
-  // Each line is one in-place ATen op, as in PyTorch; the buffers are walked in cache-sized
-  // chunks (all lines per chunk) and the decay only over the mask's runs of 1, which changes
-  // no value (the ops are elementwise; multiplying by 1 is exact) but saves memory traffic.
+  // Each line is one in-place ATen op, as in PyTorch; on the CPU the buffers are walked in
+  // cache-sized chunks (all lines per chunk), on CUDA in one piece; the decay touches only the
+  // mask's runs of 1. Neither changes a value (the ops are elementwise; multiplying by 1 is
+  // exact), only memory traffic and the number of kernel launches.
   void step(double lr);
 
   const AdamWOptions& options() const { return options_; }
@@ -50,8 +54,13 @@ class AdamW {
  private:
   torch::Tensor params_;
   torch::Tensor grads_;
+  void fused_step(double lr);
+
   std::vector<std::pair<int64_t, int64_t>> decay_runs_;  // [begin, end) where the mask is 1
-  torch::Tensor denom_;  // scratch for one chunk of the update's denominator
+  std::vector<std::pair<int64_t, int64_t>> other_runs_;  // [begin, end) where the mask is 0
+  int64_t chunk_ = 0;                                    // elements per chunk of the update
+  torch::Tensor denom_;       // scratch for one chunk of the update's denominator
+  torch::Tensor step_count_;  // fused kernel: the step number as a float32 scalar on the device
   AdamWOptions options_;
   AdamWState state_;
 };
