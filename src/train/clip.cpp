@@ -5,13 +5,8 @@ namespace bertgrid::train {
 
 torch::Tensor grad_norm(const FlatParams& flat) {
   torch::NoGradGuard no_grad;
-  const torch::Tensor& grads = flat.grads();
-  std::vector<torch::Tensor> norms;
-  norms.reserve(flat.count());
-  for (size_t i = 0; i < flat.count(); ++i) {
-    norms.push_back(
-        torch::linalg_vector_norm(grads.narrow(0, flat.offsets()[i], flat.sizes()[i]), 2));
-  }
+  // One multi-tensor launch on CUDA; on the CPU it is linalg_vector_norm per tensor, as before.
+  const auto norms = at::_foreach_norm(flat.grad_views(), 2);
   return torch::linalg_vector_norm(torch::stack(norms), 2);
 }
 
@@ -20,9 +15,12 @@ float clip_grad_norm(FlatParams& flat, double max_norm) {
   torch::Tensor total = grad_norm(flat);
   // Python's `max_norm / tensor` is tensor.reciprocal() * max_norm.
   torch::Tensor coef = ((total + 1e-6).reciprocal() * max_norm).clamp_max(1.0);
+  // Both numbers in one device-to-host copy (one synchronisation on CUDA).
+  const auto host = torch::stack({total, coef}).to(torch::kCPU);
+  const float* values = host.data_ptr<float>();
   // A factor of exactly 1 leaves every value as it is: skip that pass over the buffer.
-  if (coef.item<float>() != 1.0f) flat.grads().mul_(coef);
-  return total.item<float>();
+  if (values[1] != 1.0f) flat.grads().mul_(coef);
+  return values[0];
 }
 
 }  // namespace bertgrid::train
