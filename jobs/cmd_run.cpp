@@ -1,6 +1,7 @@
 // bertgrid run: the whole grid of a config under MPI. Ranks split into groups of ranks_per_job;
 // the embedding stage runs once over all ranks; each group trains its share of the jobs
 // data-parallel; rank 0 gathers every job's record and writes the run's results.
+#include <chrono>
 #include <iostream>
 
 #include "args.h"
@@ -48,7 +49,10 @@ int cmd_run(int argc, char** argv, int first) {
   }
   if (args.has("resume") && args.has("force"))
     throw Error("bertgrid run: --resume and --force exclude each other");
+  const auto mpi_start = std::chrono::steady_clock::now();
   dist::World world(&argc, &argv);
+  const double mpi_init_seconds =
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - mpi_start).count();
   const bool root = world.rank() == 0;
   try {
     jobs::GridOptions options;
@@ -57,6 +61,7 @@ int cmd_run(int argc, char** argv, int first) {
     options.data_dir = resolve_data_dir(args, options.config);
     options.resume = args.has("resume");
     options.force = args.has("force");
+    options.mpi_init_seconds = mpi_init_seconds;
     if (auto f = args.get("fault")) options.fault = jobs::parse_fault(*f);
     return jobs::run_grid(options, world);
   } catch (const std::exception& e) {

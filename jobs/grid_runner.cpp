@@ -46,6 +46,23 @@ torch::Device pick_device(const RunConfig& cfg, const dist::World& world) {
   return torch::Device(torch::kCUDA, static_cast<c10::DeviceIndex>(world.local_rank() % n));
 }
 
+// The run's device, precision and speed switches; creates the CUDA context (timed apart from
+// the run: `seconds` is what it took).
+train::Execution make_execution(const RunConfig& cfg, const dist::World& world, double& seconds) {
+  const auto start = std::chrono::steady_clock::now();
+  train::Execution exec;
+  exec.device = pick_device(cfg, world);
+  exec.bf16 = cfg.run.precision == "bf16";
+  exec.fused_adamw = cfg.run.fused_adamw;
+  exec.async_copies = cfg.run.async_copies;
+  if (exec.device.is_cuda()) {
+    torch::zeros({1}, exec.device).add_(1);
+    torch::cuda::synchronize(exec.device.index());
+  }
+  seconds = seconds_since(start);
+  return exec;
+}
+
 std::unique_ptr<dist::Allreduce> make_reducer(const dist::Group& group, torch::Device device) {
   if (group.size() == 1) return nullptr;
   if (device.is_cuda()) return dist::make_nccl_allreduce(group.comm(), device.index(), nullptr);
@@ -107,8 +124,13 @@ FaultSpec parse_fault(const std::string& spec) {
 }
 
 int run_grid(const GridOptions& opt, const dist::World& world) {
-  const auto start = std::chrono::steady_clock::now();
   const RunConfig& cfg = opt.config;
+  // Start-up first (the CUDA context), timed apart; the run's clock starts after it.
+  train::Execution exec;
+  double cuda_init_seconds = 0;
+  dist::all_or_none(world.comm(), [&] { exec = make_execution(cfg, world, cuda_init_seconds); });
+  cuda_init_seconds = dist::allreduce_max_seconds(world.comm(), cuda_init_seconds);
+  const auto start = std::chrono::steady_clock::now();
   const bool root = world.rank() == 0;
   auto say = [&](const std::string& line) {
     if (root) std::cerr << line << std::endl;
@@ -122,8 +144,7 @@ int run_grid(const GridOptions& opt, const dist::World& world) {
   const int threads = cfg.run.threads_per_rank > 0 ? static_cast<int>(cfg.run.threads_per_rank)
                                                    : default_threads(world);
   torch::set_num_threads(threads);
-  torch::Device device = torch::kCPU;
-  dist::all_or_none(world.comm(), [&] { device = pick_device(cfg, world); });
+  const torch::Device device = exec.device;
   install_stop_handlers();
 
   const auto jobs = expand_grid(cfg);
@@ -131,7 +152,8 @@ int run_grid(const GridOptions& opt, const dist::World& world) {
   say("bertgrid run: " + cfg.name + " (" + cfg.source + ", sha256 " +
       config_hash(cfg).substr(0, 12) + ")\n  data " + opt.data_dir + ", model " +
       (cfg.model.init == "random" ? "random init" : cfg.model.dir) + ", device " + device.str() +
-      "\n  " + std::to_string(world.size()) + " ranks in " + std::to_string(group.count()) +
+      (exec.bf16 ? " (bf16 autocast)" : "") + (exec.fused_adamw ? ", fused AdamW" : "") + "\n  " +
+      std::to_string(world.size()) + " ranks in " + std::to_string(group.count()) +
       " group(s) of " + std::to_string(group.size()) + ", " + std::to_string(threads) +
       " thread(s) per rank, " + std::to_string(jobs.size()) + " jobs:\n" +
       jobs_summary(jobs, group_of, group.size()));
@@ -173,7 +195,7 @@ int run_grid(const GridOptions& opt, const dist::World& world) {
   io::EmbeddingsFile embeddings;
   if (need_embeddings) {
     watchdog.beat({"busy", "embedding stage", 0, 1, 0, 0});
-    emb = run_embedding_stage(cfg, data, opt.data_dir, opt.run_dir, world);
+    emb = run_embedding_stage(cfg, data, opt.data_dir, opt.run_dir, world, exec);
     say(emb.cache_hit ? "  embeddings: reused " + emb.path + " (fingerprint matches)"
                       : "  embeddings: " + std::to_string(emb.forwards) + " encoder forwards in " +
                             std::to_string(emb.seconds) + " s -> " + emb.path);
@@ -199,7 +221,7 @@ int run_grid(const GridOptions& opt, const dist::World& world) {
     env.reducer = reducer.get();
     env.group_rank = group.rank();
     env.group_size = group.size();
-    env.device = device;
+    env.exec = exec;
     env.resume = opt.resume;
     env.stop_requested = [&] { return group_stop(group); };
     env.fault = fault_hook(opt.fault, spec.job_id, world.rank());
@@ -311,29 +333,35 @@ int run_grid(const GridOptions& opt, const dist::World& world) {
       }
     }
     const auto v = library_versions();
-    nlohmann::json manifest = {{"config", cfg.source},
-                               {"config_hash", config_hash(cfg)},
-                               {"run_dir", opt.run_dir},
-                               {"data_dir", opt.data_dir},
-                               {"versions",
-                                {{"bertgrid", v.bertgrid},
-                                 {"libtorch", v.libtorch},
-                                 {"mpi", v.mpi},
-                                 {"hdf5", v.hdf5},
-                                 {"nccl", v.nccl}}},
-                               {"world_size", world.size()},
-                               {"ranks_per_job", group.size()},
-                               {"threads_per_rank", threads},
-                               {"device", device.str()},
-                               {"validation", data.validation.has_value()},
-                               {"embeddings",
-                                {{"path", emb.path},
-                                 {"fingerprint", emb.fingerprint},
-                                 {"cache_hit", emb.cache_hit},
-                                 {"encoder_forwards", emb.forwards},
-                                 {"seconds", emb.seconds}}},
-                               {"seconds", seconds_since(start)},
-                               {"stopped", any_stopped}};
+    nlohmann::json manifest = {
+        {"config", cfg.source},
+        {"config_hash", config_hash(cfg)},
+        {"run_dir", opt.run_dir},
+        {"data_dir", opt.data_dir},
+        {"versions",
+         {{"bertgrid", v.bertgrid},
+          {"libtorch", v.libtorch},
+          {"mpi", v.mpi},
+          {"hdf5", v.hdf5},
+          {"nccl", v.nccl}}},
+        {"world_size", world.size()},
+        {"ranks_per_job", group.size()},
+        {"threads_per_rank", threads},
+        {"device", device.str()},
+        {"precision", cfg.run.precision},
+        {"fused_adamw", exec.fused_adamw},
+        {"async_copies", exec.async_copies},
+        {"startup",
+         {{"mpi_init_seconds", opt.mpi_init_seconds}, {"cuda_init_seconds", cuda_init_seconds}}},
+        {"validation", data.validation.has_value()},
+        {"embeddings",
+         {{"path", emb.path},
+          {"fingerprint", emb.fingerprint},
+          {"cache_hit", emb.cache_hit},
+          {"encoder_forwards", emb.forwards},
+          {"seconds", emb.seconds}}},
+        {"seconds", seconds_since(start)},
+        {"stopped", any_stopped}};
     nlohmann::json placements = nlohmann::json::array();
     for (const auto& r : results)
       placements.push_back(
@@ -344,7 +372,9 @@ int run_grid(const GridOptions& opt, const dist::World& world) {
   });
   failed = dist::allreduce_max(world.comm(), failed);
   say("bertgrid run: " + std::to_string(jobs.size()) + " jobs, " + std::to_string(failed) +
-      " not ok, " + std::to_string(seconds_since(start)) + " s; results in " + opt.run_dir);
+      " not ok, " + std::to_string(seconds_since(start)) + " s (start-up apart: MPI " +
+      std::to_string(opt.mpi_init_seconds) + " s, CUDA " + std::to_string(cuda_init_seconds) +
+      " s); results in " + opt.run_dir);
   if (any_stopped) return kExitStopped;
   return failed > 0 ? 1 : 0;
 }

@@ -26,6 +26,7 @@ struct GridOptions {
   std::string data_dir;
   bool resume = false, force = false;
   std::optional<FaultSpec> fault;
+  double mpi_init_seconds = 0;  // MPI start-up before run_grid, reported apart in the manifest
 };
 
 // Collective over `world`; returns the process exit status (0 ok, 1 failed jobs, 3 stopped).

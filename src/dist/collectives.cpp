@@ -28,6 +28,12 @@ int64_t allreduce_max(MPI_Comm comm, int64_t value) {
   return out;
 }
 
+double allreduce_max_seconds(MPI_Comm comm, double seconds) {
+  double out = 0;
+  BERTGRID_MPI_CHECK(MPI_Allreduce(&seconds, &out, 1, MPI_DOUBLE, MPI_MAX, comm));
+  return out;
+}
+
 int64_t allreduce_sum(MPI_Comm comm, int64_t value) {
   int64_t out = 0;
   BERTGRID_MPI_CHECK(MPI_Allreduce(&value, &out, 1, MPI_INT64_T, MPI_SUM, comm));

@@ -14,6 +14,7 @@ namespace bertgrid::dist {
 // The largest of every rank's value (e.g. "did any rank fail / get a stop signal?").
 int64_t allreduce_max(MPI_Comm comm, int64_t value);
 int64_t allreduce_sum(MPI_Comm comm, int64_t value);
+double allreduce_max_seconds(MPI_Comm comm, double seconds);  // the slowest rank's time
 
 // `value` from `root` on every rank.
 std::string broadcast_string(MPI_Comm comm, const std::string& value, int root = 0);
