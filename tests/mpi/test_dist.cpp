@@ -1,5 +1,6 @@
 // Run under mpirun with 1, 2 and 4 ranks (see tests/CMakeLists.txt).
 #include <gtest/gtest.h>
+#include <torch/torch.h>
 
 #include <numeric>
 #include <vector>
@@ -59,6 +60,26 @@ TEST(Allreduce, NcclAvailabilityMatchesTheBuild) {
   World world(nullptr, nullptr);
   EXPECT_THROW(make_nccl_allreduce(world.comm(), 0, nullptr), bertgrid::Error);
 #endif
+}
+
+// On a GPU machine: a real NCCL sum over the world, one GPU per rank (NCCL refuses two ranks of
+// one communicator on one GPU, so with more ranks than GPUs it is skipped). Without CUDA at run
+// time (CI) it is skipped; the build still compiles and links the backend there.
+TEST(Allreduce, NcclSumsOnTheGpus) {
+  World world(nullptr, nullptr);
+  if (!nccl_available() || !torch::cuda::is_available() ||
+      world.size() > static_cast<int>(torch::cuda::device_count()))
+    GTEST_SKIP() << "needs NCCL and one CUDA device per rank";
+  const torch::Device device(torch::kCUDA, static_cast<c10::DeviceIndex>(world.rank()));
+  auto ar = make_nccl_allreduce(world.comm(), world.rank(), nullptr);
+  EXPECT_EQ(ar->name(), "nccl");
+  const int64_t n = (1 << 20) + 3;
+  auto buf = torch::arange(n, torch::TensorOptions().dtype(torch::kFloat32).device(device))
+                 .mul_(static_cast<double>(world.rank() + 1));
+  ar->sum(buf.data_ptr<float>(), static_cast<size_t>(n));
+  const double factor = world.size() * (world.size() + 1) / 2.0;
+  const auto expected = torch::arange(n, torch::kFloat32).mul_(factor);
+  EXPECT_TRUE(torch::equal(buf.cpu(), expected));
 }
 
 TEST(Collectives, AgreeBroadcastAndGather) {
