@@ -1,0 +1,250 @@
+#!/usr/bin/env bash
+# Usage: bench/gpu_grid.sh DEPS_DIR OUT_DIR
+#   The paper grid on one GPU, in one call: builds bertgrid against this machine's libtorch (the
+#   one of `python3 -c 'import torch'`), runs the whole paper grid (3 fine-tunes, the embedding
+#   stage, 5 heads, every evaluation; randomly initialised weights of distilbert-base-uncased's
+#   shape, the real split) once per set of speed switches, then the Python references
+#   (hf_seed_grid.py --mode tuned and --mode seed) in the same call, and prints one table of
+#   seconds and ratios, plus the bf16-against-fp32 loss-curve check (bench/compare_precision.py).
+#
+#   DEPS_DIR holds include/ and lib/ (TOML++, utf8proc), data/hate-speech-dataset,
+#   data/bert-base-uncased-vocab/vocab.txt and bench/hf_seed_grid.py (see README: "GPU
+#   benchmark"). OUT_DIR receives log.txt, table.txt and runs.tar.gz (results, manifests,
+#   histories).
+#
+#   Environment: BUDGET_S (default 540): the seconds the whole script may take; a step whose
+#   estimate no longer fits is skipped, with a note in the table. DEVICE (default cuda), ARCH
+#   (extra [model] lines, e.g. a small model for a CPU smoke test), VARIANTS (names below, in the
+#   order to run), BUILD (default build-gpu), HF_MODES (default "tuned seed"), TESTS (1: also
+#   build the test suite and run the golden tests and the NCCL test at the end, if time is left),
+#   BIN (an already built bertgrid: no build step; for the CPU smoke test), FUSED_OK=0 (the
+#   binary has no fused AdamW: libtorch < 2.1).
+#
+#   Variants (switches in the config's [run] section; np = MPI ranks sharing the one GPU, each
+#   in a group of one, so several grid jobs run at once):
+#     fp32        fp32, single-tensor AdamW, blocking copies, np 1: dynamic padding and
+#                 embeddings-once only
+#     bf16        + bf16 autocast
+#     bf16-fused  + fused AdamW and pinned asynchronous copies
+#     bf16-np2/np4/np8  the same with 2, 4 or 8 ranks sharing the GPU
+set -uo pipefail
+
+deps="$(cd "${1:?usage: gpu_grid.sh DEPS_DIR OUT_DIR}" && pwd)"
+out="${2:?usage: gpu_grid.sh DEPS_DIR OUT_DIR}"
+mkdir -p "$out"
+out="$(cd "$out" && pwd)"
+here="$(cd "$(dirname "$0")/.." && pwd)"
+build="${BUILD:-$here/build-gpu}"
+budget="${BUDGET_S:-540}"
+device="${DEVICE:-cuda}"
+variants="${VARIANTS:-bf16-np4 bf16-fused fp32 bf16 bf16-np2 bf16-np8}"
+hf_modes="${HF_MODES:-tuned seed}"
+data="$deps/data/hate-speech-dataset"
+vocab="$deps/data/bert-base-uncased-vocab/vocab.txt"
+log="$out/log.txt"
+table="$out/table.txt"
+work="$(mktemp -d)"
+t0=$(date +%s.%N)
+: >"$log"
+
+elapsed() { awk -v a="$t0" -v b="$(date +%s.%N)" 'BEGIN{printf "%.0f", b-a}'; }
+left() { echo $((budget - $(elapsed))); }
+note() { echo "[$(elapsed) s] $*" | tee -a "$log" >&2; }
+rows=()
+row() { rows+=("$(printf '%-28s %9s %9s  %s' "$1" "$2" "$3" "$4")"); }
+
+export OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1
+export PATH="/opt/torch/.venv/bin:$PATH" LD_LIBRARY_PATH="$deps/lib:${LD_LIBRARY_PATH:-}"
+python="${PYTHON:-python3}"
+
+# ---- build ---------------------------------------------------------------------------------
+torch_prefix="$("$python" -c 'import torch; print(torch.utils.cmake_prefix_path)' 2>/dev/null || true)"
+configure() {
+  cmake -S "$here" -B "$build" -G Ninja -DCMAKE_BUILD_TYPE=Release \
+    ${torch_prefix:+-DCMAKE_PREFIX_PATH="$torch_prefix"} -DBERTGRID_EXTRA_PREFIX="$deps" \
+    -DBERTGRID_SHARED_DIR="$deps" "$@" >>"$log" 2>&1
+}
+bin="${BIN:-$build/bertgrid}"
+fused_ok="${FUSED_OK:-1}"  # 0: the build has no fused AdamW (libtorch < 2.1, or it failed to build)
+if [ -n "${BIN:-}" ]; then
+  note "build: skipped, using $BIN"
+  TESTS=0
+elif ! { note "build: configure (torch at ${torch_prefix:-the system default})" && configure &&
+         cmake --build "$build" --target bertgrid -j"$(nproc)" >>"$log" 2>&1; }; then
+  # The fused-AdamW wrapper is the one call written for libtorch 2.x without a 2.x compiler at
+  # hand: without it the rest still builds.
+  note "build failed (errors in log.txt); retrying without BERTGRID_FUSED_ADAMW"
+  grep -m 20 -B2 -A6 'error' "$log" >&2 || true
+  if ! { configure -DBERTGRID_FUSED_ADAMW=OFF &&
+         cmake --build "$build" --target bertgrid -j"$(nproc)" >>"$log" 2>&1; }; then
+    note "build failed again: stopping"
+    grep -m 40 -A8 'error' "$log" >&2 || true
+    exit 1
+  fi
+  fused_ok=0
+fi
+build_s=$(elapsed)
+note "build done"
+"$bin" --help >/dev/null || exit 1
+nvidia-smi --query-gpu=name,memory.total,driver_version --format=csv,noheader >>"$log" 2>&1 || true
+
+# ---- the paper grid, once per variant ------------------------------------------------------
+write_config() {  # NAME PRECISION FUSED ASYNC
+  cat >"$work/$1.toml" <<EOF
+# The paper grid (configs/paper.toml) with random weights of distilbert-base-uncased's shape.
+name = "$1"
+[data]
+dir = "$data"
+max_length = 512
+[model]
+init = "random"
+vocab = "$vocab"
+${ARCH:-}
+[finetune]
+epochs = [2, 3, 4]
+batch_size = 16
+eval_batch_size = 32
+learning_rate = 5e-5
+weight_decay = 0.01
+warmup_steps = 11
+init_seed = 42
+data_seed = 42
+[embeddings]
+strategies = ["CLS", "LAST_MEAN", "LAST_MAX", "LAST2_MEAN", "LAST2_MAX"]
+epochs = 2
+batch_size = 16
+eval_batch_size = 32
+learning_rate = 5e-5
+weight_decay = 0.01
+warmup_steps = 11
+init_seed = 42
+data_seed = 42
+[run]
+device = "$device"
+precision = "$2"
+fused_adamw = $3
+async_copies = $4
+save_models = false
+EOF
+}
+
+declare -A grid_s
+run_variant() {  # VARIANT
+  local v=$1 np=1 precision=bf16 fused=true async=true
+  case $v in
+    fp32) precision=fp32 fused=false async=false ;;
+    bf16) fused=false async=false ;;
+    bf16-fused) ;;
+    bf16-np*) np=${v#bf16-np} ;;
+    *) note "unknown variant $v"; return ;;
+  esac
+  [ "$fused" = true ] && [ "$fused_ok" = 0 ] && fused=false
+  write_config "$v" "$precision" "$fused" "$async"
+  note "grid $v: np $np, $precision, fused_adamw $fused, async_copies $async"
+  local start end
+  start=$(date +%s.%N)
+  mpirun --oversubscribe -np "$np" "$bin" run --config "$work/$v.toml" --out "$work/runs/$v" \
+    --force --data "$data" >"$work/$v.out" 2>"$work/$v.err"
+  local rc=$?
+  end=$(date +%s.%N)
+  cat "$work/$v.err" "$work/$v.out" >>"$log"
+  local wall grid startup
+  wall=$(awk -v a="$start" -v b="$end" 'BEGIN{printf "%.1f", b-a}')
+  grid=$(sed -n 's/.* not ok, \([0-9.]*\) s (start-up apart: MPI \([0-9.]*\) s, CUDA \([0-9.]*\) s).*/\1/p' "$work/$v.err" | tail -1)
+  startup=$(sed -n 's/.*(start-up apart: MPI \([0-9.]*\) s, CUDA \([0-9.]*\) s).*/MPI \1 s, CUDA \2 s/p' "$work/$v.err" | tail -1)
+  if [ $rc -ne 0 ] || [ -z "$grid" ]; then
+    row "bertgrid $v" "failed" "" "exit $rc, see log.txt"
+    tail -5 "$work/$v.err" >&2
+    return
+  fi
+  grid_s[$v]=$grid
+  row "bertgrid $v" "$(printf '%.2f' "$grid")" "$wall" "np $np; start-up $startup"
+}
+
+estimate_variant() {  # rough seconds a variant needs, to stay inside the budget
+  case $1 in fp32) echo 90 ;; bf16) echo 60 ;; *) echo 45 ;; esac
+}
+for v in $variants; do
+  if [ "$(left)" -lt "$(estimate_variant "$v")" ]; then row "bertgrid $v" skipped "" "budget"; continue; fi
+  run_variant "$v"
+done
+
+# ---- the Python references, same machine, same call ----------------------------------------
+declare -A hf_s
+have_cuda=$("$python" -c 'import torch; print(int(torch.cuda.is_available()))' 2>/dev/null || echo 0)
+for mode in $hf_modes; do
+  need=$([ "$mode" = seed ] && echo 140 || echo 85)
+  if [ "$have_cuda" != 1 ]; then row "hf_seed_grid --mode $mode" skipped "" "no CUDA in python"; continue; fi
+  if [ "$(left)" -lt "$need" ]; then row "hf_seed_grid --mode $mode" skipped "" "budget"; continue; fi
+  note "hf_seed_grid.py --mode $mode"
+  start=$(date +%s.%N)
+  "$python" "$deps/bench/hf_seed_grid.py" --data "$data" --vocab "$vocab" --mode "$mode" \
+    >"$work/hf_$mode.json" 2>>"$log"
+  wall=$(awk -v a="$start" -v b="$(date +%s.%N)" 'BEGIN{printf "%.1f", b-a}')
+  cat "$work/hf_$mode.json" >>"$log"
+  s=$("$python" -c 'import json,sys; print(round(json.load(open(sys.argv[1]))["grid_total_s"], 2))' \
+      "$work/hf_$mode.json" 2>/dev/null)
+  if [ -z "$s" ]; then row "hf_seed_grid --mode $mode" failed "" "see log.txt"; continue; fi
+  hf_s[$mode]=$s
+  row "hf_seed_grid --mode $mode" "$s" "$wall" ""
+done
+
+# ---- bf16 against fp32: loss curves and final eval losses ----------------------------------
+if [ -n "${grid_s[fp32]:-}" ] && [ -n "${grid_s[bf16]:-}" ]; then
+  "$python" "$here/bench/compare_precision.py" "$work/runs/fp32" "$work/runs/bf16" \
+    >"$work/precision.txt" 2>&1
+  echo "compare_precision exit $?" >>"$work/precision.txt"
+fi
+
+# ---- golden tests and NCCL on this machine's libtorch (optional) ---------------------------
+if [ "${TESTS:-1}" = 1 ] && [ "$(left)" -gt 150 ]; then
+  note "build tests"
+  if cmake --build "$build" --target bertgrid_tests bertgrid_mpi_tests -j"$(nproc)" >>"$log" 2>&1; then
+    note "golden and NCCL tests"
+    test_limit=$(left)
+    test_limit=$((test_limit > 30 ? test_limit - 20 : 10))
+    timeout "$test_limit" "$build/tests/bertgrid_tests" \
+      --gtest_filter='DistilBert*:Replay*:TrainStep*:AdamW*:Clip*:Autocast*:Pooling*:Tokenizer*' \
+      >"$work/tests.txt" 2>&1
+    echo "bertgrid_tests exit $?" >>"$work/tests.txt"
+    mpirun -np 1 "$build/tests/bertgrid_mpi_tests" --gtest_filter='Allreduce*' >>"$work/tests.txt" 2>&1
+    echo "bertgrid_mpi_tests exit $?" >>"$work/tests.txt"
+    grep -E '^\[  (PASSED|FAILED|SKIPPED) |exit [0-9]+$|^\[  FAILED' "$work/tests.txt" >&2
+  else
+    note "tests failed to build (see log.txt)"
+  fi
+fi
+
+# ---- the table -----------------------------------------------------------------------------
+{
+  printf '%-28s %9s %9s  %s\n' "what" "grid s" "wall s" "notes"
+  printf '%s\n' "${rows[@]}"
+  echo
+  echo "grid s: bertgrid's own clock, from its first line to the results on disk (MPI and CUDA"
+  echo "start-up apart); wall s: the whole process, start-up included. Build: $build_s s."
+  best=""
+  for v in "${!grid_s[@]}"; do
+    if [ -z "$best" ] || awk -v a="${grid_s[$v]}" -v b="${grid_s[$best]}" 'BEGIN{exit !(a<b)}'; then best=$v; fi
+  done
+  if [ -n "$best" ]; then
+    echo "best bertgrid: $best, ${grid_s[$best]} s"
+    for mode in seed tuned; do
+      anchor=$([ "$mode" = seed ] && echo 114.8 || echo 61.0)
+      ref=${hf_s[$mode]:-}
+      if [ -n "$ref" ]; then
+        awk -v r="$ref" -v b="${grid_s[$best]}" -v m="$mode" \
+          'BEGIN{printf "  hf --mode %s (this run) %.1f s: %.1fx faster\n", m, r, r/b}'
+      fi
+      awk -v r="$anchor" -v b="${grid_s[$best]}" -v m="$mode" \
+        'BEGIN{printf "  hf --mode %s (issue anchor) %.1f s: %.1fx faster\n", m, r, r/b}'
+    done
+  fi
+  [ -f "$work/precision.txt" ] && { echo; cat "$work/precision.txt"; }
+  [ -f "$work/tests.txt" ] && { echo; grep -E '^\[  (PASSED|FAILED) |exit [0-9]+$' "$work/tests.txt"; }
+  echo "total script time: $(elapsed) s"
+} | tee "$table"
+cat "$table" >>"$log"
+[ -f "$work/tests.txt" ] && cp "$work/tests.txt" "$out/tests.txt"
+( cd "$work" && tar czf "$out/runs.tar.gz" --exclude='*.h5' --exclude='checkpoint*' \
+    runs *.toml 2>/dev/null ) || true
+rm -rf "$work"
