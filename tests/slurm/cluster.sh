@@ -7,7 +7,7 @@
 #   cluster_stop             cancel this cluster's jobs, stop the daemons by their pids
 #
 # After cluster_start, SLURM_CONF points at DIR/slurm.conf, so sbatch, squeue, scontrol, scancel
-# and sacct... (no accounting here: squeue/scontrol only) talk to this cluster.
+# and sinfo talk to this cluster (there is no accounting: no sacct).
 
 CLUSTER_PIDS=()
 
@@ -27,11 +27,11 @@ cluster_install() {
     { apt-get update >/dev/null && apt-get install -y --no-install-recommends slurm-wlm munge >/dev/null; }
 }
 
-# A TCP port in [from, from+200) that nothing listens on.
+# A TCP port in [from, from+200) that nothing listens on (a connect to it is refused).
 cluster_free_port() {
   local port
   for port in $(seq "$1" $(($1 + 200))); do
-    if ! ss -Htln "sport = :$port" 2>/dev/null | grep -q .; then
+    if ! (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null; then
       echo "$port"
       return 0
     fi

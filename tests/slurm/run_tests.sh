@@ -8,6 +8,8 @@
 #      starts again with SLURM_RESTART_COUNT=1, resumes above step 0 and ends with the results of 1.
 #   3. The chain with an array: embed.sbatch -> grid-array.sbatch (2 shards) -> merge.sbatch, each
 #      after the one before (afterok); the merged results equal those of 1.
+#   4. A plain scancel while it trains: SIGTERM, checkpoints, no requeue; submitting the same
+#      command again resumes above step 0 and ends with the results of 1.
 # Results compare byte for byte except the train_seconds column.
 #
 #   tests/slurm/run_tests.sh BERTGRID_BINARY SOURCE_DIR SHARED_DIR
@@ -56,6 +58,8 @@ export BERTGRID=$bin
 export BERTGRID_DATA=${BERTGRID_DATA:-$shared/data/hate-speech-dataset}
 [ -d "$BERTGRID_DATA" ] || fail "no dataset at $BERTGRID_DATA"
 
+export BERTGRID_LAUNCHER=${BERTGRID_LAUNCHER:-srun}  # how grid.sbatch starts the ranks
+log "launcher: $BERTGRID_LAUNCHER, binary: $bin, data: $BERTGRID_DATA"
 cluster_install
 cluster_start "$T/cluster"
 
@@ -127,6 +131,24 @@ print(f"{len(a)} jobs equal")
 EOF
 }
 
+# Waits until job $1 trains the long job (rank 0's heartbeat in run dir $2 names it at step 3
+# or later); sets $step.
+wait_training() {
+  local id=$1 dir=$2 beat="" i
+  step=0
+  for i in $(seq 600); do
+    beat=$(cat "$dir/heartbeat/rank-0" 2>/dev/null || true)
+    if [[ $beat == *"\"job\":\"$long_job"* ]]; then
+      step=$(echo "$beat" | grep -o '"step":[0-9]*' | cut -d: -f2)
+      [ "${step:-0}" -ge 3 ] && return 0
+    fi
+    [ "$(job_field "$id" JobState)" = RUNNING ] || [ "$i" -lt 100 ] || break
+    sleep 0.1
+  done
+  show_log "$3"
+  fail "job $id: the long job never reached step 3 (heartbeat: $beat)"
+}
+
 # ---- 1. The grid as one job: 2 ranks on the node.
 log "1. grid.sbatch, 2 ranks"
 t0=$SECONDS
@@ -148,18 +170,7 @@ preempt=$T/runs/preempt
 id=$(sbatch --parsable --ntasks-per-node=2 --cpus-per-task=1 --time=10 \
   "$src/slurm/grid.sbatch" "$config" "$preempt")
 out=bertgrid-$id.out
-# Training has started once rank 0's heartbeat names the long job at step 3 or later.
-step=0
-for i in $(seq 600); do
-  beat=$(cat "$preempt/heartbeat/rank-0" 2>/dev/null || true)
-  if [[ $beat == *"\"job\":\"$long_job"* ]]; then
-    step=$(echo "$beat" | grep -o '"step":[0-9]*' | cut -d: -f2)
-    [ "${step:-0}" -ge 3 ] && break
-  fi
-  [ "$(job_field "$id" JobState)" = RUNNING ] || [ "$i" -lt 100 ] || break
-  sleep 0.1
-done
-[ "${step:-0}" -ge 3 ] || { show_log "$out"; fail "the long job never reached step 3 (heartbeat: $beat)"; }
+wait_training "$id" "$preempt" "$out"
 scancel --batch --signal=USR1 "$id"
 log "2. sent USR1 at step $step of $long_job"
 expect_completed "$id" "$out"
@@ -198,3 +209,29 @@ for k in 0 1; do
 done
 same_results "$single" "$array" || fail "the merged array results differ from the single job's"
 log "3. passed: embed $embed_id, array $array_id, merge $merge_id, merged results equal, $((SECONDS - t0)) s"
+
+# ---- 4. A plain scancel: SIGTERM, checkpoints, no requeue; the same sbatch later resumes.
+log "4. scancel (SIGTERM) while training, then the same sbatch again"
+t0=$SECONDS
+cancelled=$T/runs/cancelled
+id=$(sbatch --parsable --ntasks-per-node=2 --cpus-per-task=1 --time=10 \
+  "$src/slurm/grid.sbatch" "$config" "$cancelled")
+wait_training "$id" "$cancelled" "bertgrid-$id.out"
+scancel "$id"
+state=$(wait_job "$id" 120)
+[ "$state" = CANCELLED ] || { show_log "bertgrid-$id.out"; fail "job $id ended $state, expected CANCELLED"; }
+# The ranks get KillWait (30 s) to write their checkpoints; the job is over once they have.
+for i in $(seq 300); do
+  [ -n "$(squeue -h -j "$id" -o %i 2>/dev/null)" ] || break
+  sleep 0.1
+done
+[ "$(job_field "$id" Restarts)" = 0 ] || fail "job $id was requeued after a plain scancel"
+ls "$cancelled/jobs/$long_job"*/checkpoint.safetensors >/dev/null 2>&1 ||
+  { show_log "bertgrid-$id.out"; fail "no checkpoint of $long_job after scancel"; }
+id2=$(sbatch --parsable --ntasks-per-node=2 --cpus-per-task=1 --time=10 \
+  "$src/slurm/grid.sbatch" "$config" "$cancelled")
+expect_completed "$id2" "bertgrid-$id2.out"
+resumed=$(grep -o "${long_job}[^:]*: resumed at step [0-9]*" "bertgrid-$id2.out" | grep -o '[0-9]*$' | head -n 1)
+[ "${resumed:-0}" -gt 0 ] || fail "bertgrid-$id2.out: $long_job did not resume above step 0"
+same_results "$single" "$cancelled" || fail "the resubmitted run's results differ from the uninterrupted run's"
+log "4. passed: job $id cancelled with a checkpoint, job $id2 resumed at step $resumed, results equal, $((SECONDS - t0)) s"
