@@ -22,15 +22,18 @@ shards=${3:-0}
 here=$(cd "$(dirname "$0")" && pwd)
 export BERTGRID_SLURM_DIR=$here  # grid-array.sbatch finds grid.sbatch here
 
+read -r -a embed_args <<<"${EMBED_SBATCH_ARGS:-}"
+read -r -a grid_args <<<"${GRID_SBATCH_ARGS:-}"
+read -r -a merge_args <<<"${MERGE_SBATCH_ARGS:-}"
 submit() { sbatch --parsable --kill-on-invalid-dep=yes "$@" | cut -d ';' -f 1; }
 
-embed=$(submit ${EMBED_SBATCH_ARGS:-} "$here/embed.sbatch" "$config" "$run_dir")
+embed=$(submit "${embed_args[@]}" "$here/embed.sbatch" "$config" "$run_dir")
 echo "$embed"
 if [ "$shards" -gt 0 ]; then
-  array=$(submit --dependency=afterok:"$embed" --array=0-$((shards - 1)) ${GRID_SBATCH_ARGS:-} \
+  array=$(submit --dependency=afterok:"$embed" --array=0-$((shards - 1)) "${grid_args[@]}" \
     "$here/grid-array.sbatch" "$config" "$run_dir")
   echo "$array"
-  submit --dependency=afterok:"$array" ${MERGE_SBATCH_ARGS:-} "$here/merge.sbatch" "$run_dir"
+  submit --dependency=afterok:"$array" "${merge_args[@]}" "$here/merge.sbatch" "$run_dir"
 else
-  submit --dependency=afterok:"$embed" ${GRID_SBATCH_ARGS:-} "$here/grid.sbatch" "$config" "$run_dir"
+  submit --dependency=afterok:"$embed" "${grid_args[@]}" "$here/grid.sbatch" "$config" "$run_dir"
 fi

@@ -134,8 +134,7 @@ cluster_stop() {
   if [ -n "${SLURM_CONF:-}" ] && kill -0 "${CLUSTER_PIDS[1]:-0}" 2>/dev/null; then
     scancel --full --signal=KILL --partition=test >/dev/null 2>&1 || true
     scancel --partition=test >/dev/null 2>&1 || true
-    local i
-    for i in $(seq 40); do
+    for _ in $(seq 40); do
       [ -z "$(squeue -h -o %i 2>/dev/null)" ] && break
       sleep 0.5
     done
@@ -144,7 +143,7 @@ cluster_stop() {
   for ((n = ${#CLUSTER_PIDS[@]} - 1; n >= 0; n--)); do
     pid=${CLUSTER_PIDS[n]}
     kill -TERM "$pid" 2>/dev/null || continue
-    for i in $(seq 50); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
+    for _ in $(seq 50); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
     kill -KILL "$pid" 2>/dev/null || true
     wait "$pid" 2>/dev/null || true
   done

@@ -198,7 +198,7 @@ array=$T/runs/array
 ids=$(EMBED_SBATCH_ARGS="--ntasks-per-node=2 --cpus-per-task=1 --time=10" \
   GRID_SBATCH_ARGS="--ntasks-per-node=1 --cpus-per-task=1 --time=10" \
   MERGE_SBATCH_ARGS="--time=5" "$src/slurm/submit-chain.sh" "$config" "$array" 2)
-read -r embed_id array_id merge_id <<<"$(echo $ids)"
+read -r -d "" embed_id array_id merge_id <<<"$ids" || true
 [ -n "$merge_id" ] || fail "submit-chain.sh printed '$ids', expected three job ids"
 expect_completed "$merge_id" "bertgrid-embed-$embed_id.out" "bertgrid-array-${array_id}_0.out" \
   "bertgrid-array-${array_id}_1.out" "bertgrid-merge-$merge_id.out"
