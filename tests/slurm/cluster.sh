@@ -104,8 +104,7 @@ EOF
   export SLURM_CONF=$d/slurm.conf
 
   # Wait for munged's socket before the Slurm daemons authenticate through it.
-  local i
-  for i in $(seq 50); do [ -S "$d/munge/socket" ] && break; sleep 0.1; done
+  for _ in $(seq 50); do [ -S "$d/munge/socket" ] && break; sleep 0.1; done
   [ -S "$d/munge/socket" ] || { cluster_log "munged did not start:"; cat "$d/log/munged.out" >&2; return 1; }
 
   slurmctld -D -i -f "$d/slurm.conf" >"$d/log/slurmctld.out" 2>&1 &
@@ -115,7 +114,7 @@ EOF
 
   # The node is usable once sinfo reports it idle.
   local state=""
-  for i in $(seq 120); do
+  for _ in $(seq 120); do
     state=$(sinfo -h -n "$host" -o %T 2>/dev/null || true)
     [ "$state" = idle ] && break
     sleep 0.5
