@@ -52,8 +52,8 @@ json records_without_timing(const std::string& path) {
 
 std::vector<std::string> job_ids(const std::string& results_json) {
   std::vector<std::string> ids;
-  for (const auto& r : json::parse(read_file(results_json)).at("jobs"))
-    ids.push_back(r.at("job_id").get<std::string>());
+  const json file = json::parse(read_file(results_json));
+  for (const auto& r : file.at("jobs")) ids.push_back(r.at("job_id").get<std::string>());
   return ids;
 }
 
