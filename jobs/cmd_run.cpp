@@ -15,7 +15,7 @@ namespace {
 
 const char* kUsage =
     "Usage: mpirun -np N bertgrid run --config FILE.toml [--out DIR] [--data DIR]\n"
-    "                                 [--resume | --force]\n"
+    "                                 [--resume | --force] [--shard K/N | --embeddings-only]\n"
     "\n"
     "Runs the config's whole grid: fine-tunes and embedding heads for every combination of its\n"
     "lists. Ranks form groups of run.ranks_per_job that each train one job at a time,\n"
@@ -27,6 +27,11 @@ const char* kUsage =
     "jobs are kept, unfinished ones resume from their checkpoints) or replaced with --force.\n"
     "The dataset folder is --data, else $BERTGRID_DATA, else the config's data.dir.\n"
     "SIGTERM or SIGUSR1 stops every job at its next step boundary with a checkpoint.\n"
+    "\n"
+    "Job arrays: --shard K/N runs jobs K, K+N, K+2N, ... of the grid's order in\n"
+    "DIR/shard-K-of-N (starting from DIR/embeddings.h5 when there is one, e.g. from an earlier\n"
+    "--embeddings-only run); `bertgrid merge --out DIR` then writes the whole grid's results to "
+    "DIR.\n"
     "\n"
     "Exit status: 0 every job ok; 1 an error or a failed job; 2 usage; 3 stopped on request\n"
     "(resumable); 4 stall watchdog.\n\n";
@@ -41,6 +46,8 @@ int cmd_run(int argc, char** argv, int first) {
        {"data", true, "dataset folder (else $BERTGRID_DATA, else data.dir)", "DIR"},
        {"resume", false, "continue the run in DIR (same config)"},
        {"force", false, "replace the run in DIR"},
+       {"shard", true, "run jobs K, K+N, ... of the grid, in DIR/shard-K-of-N", "K/N"},
+       {"embeddings-only", false, "run the embedding stage alone, for later runs to reuse"},
        {"fault", true, "inject a failure (tests): throw|nan:rank=R:job=SUBSTR:step=S", "SPEC"}},
       argc, argv, first);
   if (args.help()) {
@@ -63,6 +70,17 @@ int cmd_run(int argc, char** argv, int first) {
     options.force = args.has("force");
     options.mpi_init_seconds = mpi_init_seconds;
     if (auto f = args.get("fault")) options.fault = jobs::parse_fault(*f);
+    options.embeddings_only = args.has("embeddings-only");
+    if (options.embeddings_only && !options.config.embeddings.enabled)
+      throw Error("--embeddings-only: " + options.config.source +
+                  " has no embedding jobs ([embeddings] enabled = false)");
+    if (auto shard = args.get("shard")) {
+      if (options.embeddings_only)
+        throw Error("bertgrid run: --shard and --embeddings-only exclude each other");
+      options.shard = jobs::parse_shard(*shard);
+      options.shared_embeddings = options.run_dir + "/embeddings.h5";
+      options.run_dir += "/" + jobs::shard_dir_name(options.shard);
+    }
     return jobs::run_grid(options, world);
   } catch (const std::exception& e) {
     // Errors here were agreed by every rank (all_or_none) or are the same on each (config).

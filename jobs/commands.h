@@ -21,6 +21,7 @@ int cmd_tokenize(int argc, char** argv, int first);
 int cmd_replay(int argc, char** argv, int first);
 int cmd_train(int argc, char** argv, int first);
 int cmd_run(int argc, char** argv, int first);
+int cmd_merge(int argc, char** argv, int first);
 
 class Args;
 // The dataset folder: --data, else $BERTGRID_DATA, else the config's data.dir.

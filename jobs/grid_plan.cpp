@@ -3,6 +3,8 @@
 #include <algorithm>
 #include <numeric>
 
+#include "core/error.h"
+
 namespace bertgrid::jobs {
 namespace {
 
@@ -58,6 +60,34 @@ std::vector<int> assign_groups(const std::vector<JobSpec>& jobs, int n_groups) {
     load[static_cast<size_t>(g)] += job_cost(jobs[j]);
   }
   return group_of;
+}
+
+Shard parse_shard(const std::string& text) {
+  const auto slash = text.find('/');
+  auto number = [&](const std::string& part) {
+    if (part.empty() || part.size() > 6 ||
+        part.find_first_not_of("0123456789") != std::string::npos)
+      throw Error("--shard: expected K/N with 0 <= K < N, got '" + text + "'");
+    return std::stoi(part);
+  };
+  if (slash == std::string::npos)
+    throw Error("--shard: expected K/N with 0 <= K < N, got '" + text + "'");
+  Shard s{number(text.substr(0, slash)), number(text.substr(slash + 1))};
+  if (s.count < 1 || s.index >= s.count)
+    throw Error("--shard: expected K/N with 0 <= K < N, got '" + text + "'");
+  return s;
+}
+
+std::string shard_dir_name(const Shard& shard) {
+  return "shard-" + std::to_string(shard.index) + "-of-" + std::to_string(shard.count);
+}
+
+std::vector<JobSpec> shard_jobs(const std::vector<JobSpec>& jobs, const Shard& shard) {
+  std::vector<JobSpec> out;
+  for (size_t i = static_cast<size_t>(shard.index); i < jobs.size();
+       i += static_cast<size_t>(shard.count))
+    out.push_back(jobs[i]);
+  return out;
 }
 
 }  // namespace bertgrid::jobs

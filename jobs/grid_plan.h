@@ -1,7 +1,9 @@
 // The grid: every job a config asks for (the Cartesian product of its lists, for fine-tuning and
 // for each embedding strategy's head), and their assignment to rank groups, longest first, the
-// same on every rank.
+// same on every rank. A shard (job arrays) is every N-th job of the grid.
 #pragma once
+
+#include <string>
 
 #include <vector>
 
@@ -19,5 +21,14 @@ double job_cost(const JobSpec& spec);
 // group_of[i] for jobs[i]: longest processing time first, each job to the least-loaded group
 // (ties to the lowest group index; equal costs keep the grid's order).
 std::vector<int> assign_groups(const std::vector<JobSpec>& jobs, int n_groups);
+
+// Shard K of N: jobs K, K+N, K+2N, ... of the grid's order, run in DIR/shard-K-of-N (the
+// sub-folder `bertgrid merge DIR` collects). The whole grid is shard 0 of 1.
+struct Shard {
+  int index = 0, count = 1;
+};
+Shard parse_shard(const std::string& text);      // "K/N", 0 <= K < N
+std::string shard_dir_name(const Shard& shard);  // "shard-K-of-N"
+std::vector<JobSpec> shard_jobs(const std::vector<JobSpec>& jobs, const Shard& shard);
 
 }  // namespace bertgrid::jobs

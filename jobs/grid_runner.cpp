@@ -138,7 +138,17 @@ int run_grid(const GridOptions& opt, const dist::World& world) {
 
   // The run directory: rank 0 checks and creates it; every rank learns the outcome.
   dist::all_or_none(world.comm(), [&] {
-    if (root) prepare_run_dir(opt.run_dir, cfg, opt.resume, opt.force);
+    if (!root) return;
+    prepare_run_dir(opt.run_dir, cfg, opt.resume, opt.force);
+    // A shard starts from the embeddings of its parent run (embed.sbatch); the stage's
+    // fingerprint check decides whether they are reused.
+    const std::string own = opt.run_dir + "/embeddings.h5";
+    if (!opt.shared_embeddings.empty() && std::filesystem::exists(opt.shared_embeddings) &&
+        !std::filesystem::exists(own)) {
+      std::error_code linked;
+      std::filesystem::create_hard_link(opt.shared_embeddings, own, linked);
+      if (linked) std::filesystem::copy_file(opt.shared_embeddings, own);
+    }
   });
   dist::Group group(world, static_cast<int>(cfg.run.ranks_per_job));
   const int threads = cfg.run.threads_per_rank > 0 ? static_cast<int>(cfg.run.threads_per_rank)
@@ -147,10 +157,11 @@ int run_grid(const GridOptions& opt, const dist::World& world) {
   const torch::Device device = exec.device;
   install_stop_handlers();
 
-  const auto jobs = expand_grid(cfg);
+  const auto jobs = shard_jobs(expand_grid(cfg), opt.shard);
   const auto group_of = assign_groups(jobs, group.count());
-  say("bertgrid run: " + cfg.name + " (" + cfg.source + ", sha256 " +
-      config_hash(cfg).substr(0, 12) + ")\n  data " + opt.data_dir + ", model " +
+  say("bertgrid run: " + cfg.name +
+      (opt.shard.count > 1 ? " " + shard_dir_name(opt.shard) : std::string()) + " (" + cfg.source +
+      ", sha256 " + config_hash(cfg).substr(0, 12) + ")\n  data " + opt.data_dir + ", model " +
       (cfg.model.init == "random" ? "random init" : cfg.model.dir) + ", device " + device.str() +
       (exec.bf16 ? " (bf16 autocast)" : "") + (exec.fused_adamw ? ", fused AdamW" : "") + "\n  " +
       std::to_string(world.size()) + " ranks in " + std::to_string(group.count()) +
@@ -188,7 +199,7 @@ int run_grid(const GridOptions& opt, const dist::World& world) {
   Watchdog watchdog(opt.run_dir, world.rank(), world.size(), cfg.run.stall_timeout, total_cost);
 
   // The embedding stage, when any head job is left to run.
-  bool need_embeddings = false;
+  bool need_embeddings = opt.embeddings_only && cfg.embeddings.enabled;
   for (size_t i = 0; i < jobs.size(); ++i)
     need_embeddings |= jobs[i].kind == "head" && done_mask[i] == '0';
   EmbeddingStageResult emb;
@@ -199,6 +210,7 @@ int run_grid(const GridOptions& opt, const dist::World& world) {
     say(emb.cache_hit ? "  embeddings: reused " + emb.path + " (fingerprint matches)"
                       : "  embeddings: " + std::to_string(emb.forwards) + " encoder forwards in " +
                             std::to_string(emb.seconds) + " s -> " + emb.path);
+    if (opt.embeddings_only) return 0;
     dist::all_or_none(world.comm(), [&] { embeddings = io::read_embeddings_h5(emb.path); });
   }
 
@@ -360,6 +372,7 @@ int run_grid(const GridOptions& opt, const dist::World& world) {
           {"cache_hit", emb.cache_hit},
           {"encoder_forwards", emb.forwards},
           {"seconds", emb.seconds}}},
+        {"shard", {{"index", opt.shard.index}, {"count", opt.shard.count}}},
         {"seconds", seconds_since(start)},
         {"stopped", any_stopped}};
     nlohmann::json placements = nlohmann::json::array();

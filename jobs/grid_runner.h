@@ -7,6 +7,7 @@
 
 #include "core/config.h"
 #include "dist/world.h"
+#include "grid_plan.h"
 
 namespace bertgrid::jobs {
 
@@ -26,10 +27,14 @@ struct GridOptions {
   std::string data_dir;
   bool resume = false, force = false;
   std::optional<FaultSpec> fault;
-  double mpi_init_seconds = 0;  // MPI start-up before run_grid, reported apart in the manifest
+  double mpi_init_seconds = 0;    // MPI start-up before run_grid, reported apart in the manifest
+  Shard shard;                    // run only this shard's jobs (run_dir is then the shard's own)
+  std::string shared_embeddings;  // an embeddings.h5 to start from when run_dir has none
+  bool embeddings_only = false;   // the embedding stage alone, for a later run to reuse
 };
 
 // Collective over `world`; returns the process exit status (0 ok, 1 failed jobs, 3 stopped).
+// With embeddings_only, returns after the embedding stage without writing results.
 int run_grid(const GridOptions& options, const dist::World& world);
 
 }  // namespace bertgrid::jobs

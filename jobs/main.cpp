@@ -10,6 +10,7 @@ namespace bertgrid::cli {
 const std::vector<Command>& commands() {
   static const std::vector<Command> kCommands = {
       {"run", "run a config's whole grid under MPI (the main job)", cmd_run},
+      {"merge", "merge the shards of a grid (run --shard K/N) into one run's results", cmd_merge},
       {"train", "train one job of a config (fine-tune or embedding head)", cmd_train},
       {"embed", "frozen-encoder sentence embeddings of a dataset's splits -> embeddings.h5",
        cmd_embed},

@@ -1,0 +1,23 @@
+// Merging the shards of a grid (`bertgrid run --shard K/N`, one Slurm array task each) into one
+// run directory: DIR/shard-0-of-N ... DIR/shard-(N-1)-of-N, all run with the same config, become
+// DIR/results.csv, results.json, history.csv and manifest.json in the whole grid's order (the
+// files a single run of the grid writes), with DIR/jobs/<id> linking to each job's shard folder.
+#pragma once
+
+#include <cstdint>
+#include <string>
+
+namespace bertgrid::jobs {
+
+struct MergeSummary {
+  int shards = 0;
+  int64_t jobs = 0;
+  int64_t not_ok = 0;  // failed, stopped or missing (pending) jobs
+  std::string tables;  // the notebook's two tables of the merged results
+};
+
+// Throws bertgrid::Error naming the folder or file at fault: no shards, a missing shard, shards
+// of different sizes or configs, a shard without results, a config.toml in DIR that differs.
+MergeSummary merge_shards(const std::string& dir);
+
+}  // namespace bertgrid::jobs
