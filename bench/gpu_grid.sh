@@ -14,9 +14,9 @@
 #
 #   Environment: BUDGET_S (default 540): the seconds the whole script may take; a step whose
 #   estimate no longer fits is skipped, with a note in the table. DEVICE (default cuda), ARCH
-#   (extra [model] lines, e.g. a small model for a CPU smoke test), VARIANTS (names below, in the
-#   order to run), BUILD (default build-gpu), HF_MODES (default "tuned seed"), TESTS (1: also
-#   build the test suite and run the golden tests and the NCCL test at the end, if time is left),
+#   (extra [model] lines, e.g. a small model for a CPU smoke test), STEPS (what to run, most
+#   important first: grid:VARIANT, hf:tuned, hf:seed, tests = build the test suite and run the
+#   golden tests and the NCCL test), BUILD (default build-gpu), TESTS=0 (skip the tests step),
 #   BIN (an already built bertgrid: no build step; for the CPU smoke test), FUSED_OK=0 (the
 #   binary has no fused AdamW: libtorch < 2.1).
 #
@@ -37,8 +37,7 @@ here="$(cd "$(dirname "$0")/.." && pwd)"
 build="${BUILD:-$here/build-gpu}"
 budget="${BUDGET_S:-540}"
 device="${DEVICE:-cuda}"
-variants="${VARIANTS:-bf16-np4 bf16-fused fp32 bf16 bf16-np2 bf16-np8}"
-hf_modes="${HF_MODES:-tuned seed}"
+steps="${STEPS:-grid:bf16-np4 grid:bf16-fused grid:fp32 grid:bf16 hf:tuned tests hf:seed grid:bf16-np8 grid:bf16-np2}"
 data="$deps/data/hate-speech-dataset"
 vocab="$deps/data/bert-base-uncased-vocab/vocab.txt"
 log="$out/log.txt"
@@ -68,7 +67,7 @@ bin="${BIN:-$build/bertgrid}"
 fused_ok="${FUSED_OK:-1}"  # 0: the build has no fused AdamW (libtorch < 2.1, or it failed to build)
 if [ -n "${BIN:-}" ]; then
   note "build: skipped, using $BIN"
-  TESTS=0
+  TESTS="${TESTS:-0}"
 elif ! { note "build: configure (torch at ${torch_prefix:-the system default})" && configure &&
          cmake --build "$build" --target bertgrid -j"$(nproc)" >>"$log" 2>&1; }; then
   # The fused-AdamW wrapper is the one call written for libtorch 2.x without a 2.x compiler at
@@ -143,7 +142,10 @@ run_variant() {  # VARIANT
   note "grid $v: np $np, $precision, fused_adamw $fused, async_copies $async"
   local start end
   start=$(date +%s.%N)
-  mpirun --oversubscribe -np "$np" "$bin" run --config "$work/$v.toml" --out "$work/runs/$v" \
+  local limit
+  limit=$(left)
+  timeout -k 5 "$((limit > 20 ? limit - 10 : 10))" \
+    mpirun --oversubscribe -np "$np" "$bin" run --config "$work/$v.toml" --out "$work/runs/$v" \
     --force --data "$data" >"$work/$v.out" 2>"$work/$v.err"
   local rc=$?
   end=$(date +%s.%N)
@@ -161,32 +163,65 @@ run_variant() {  # VARIANT
   row "bertgrid $v" "$(printf '%.2f' "$grid")" "$wall" "np $np; start-up $startup"
 }
 
-estimate_variant() {  # rough seconds a variant needs, to stay inside the budget
-  case $1 in fp32) echo 90 ;; bf16) echo 60 ;; *) echo 45 ;; esac
-}
-for v in $variants; do
-  if [ "$(left)" -lt "$(estimate_variant "$v")" ]; then row "bertgrid $v" skipped "" "budget"; continue; fi
-  run_variant "$v"
-done
-
 # ---- the Python references, same machine, same call ----------------------------------------
 declare -A hf_s
 have_cuda=$("$python" -c 'import torch; print(int(torch.cuda.is_available()))' 2>/dev/null || echo 0)
-for mode in $hf_modes; do
-  need=$([ "$mode" = seed ] && echo 140 || echo 85)
-  if [ "$have_cuda" != 1 ]; then row "hf_seed_grid --mode $mode" skipped "" "no CUDA in python"; continue; fi
-  if [ "$(left)" -lt "$need" ]; then row "hf_seed_grid --mode $mode" skipped "" "budget"; continue; fi
+run_hf() {  # MODE
+  local mode=$1 start wall s
+  if [ "$have_cuda" != 1 ]; then row "hf_seed_grid --mode $mode" skipped "" "no CUDA in python"; return; fi
   note "hf_seed_grid.py --mode $mode"
   start=$(date +%s.%N)
-  "$python" "$deps/bench/hf_seed_grid.py" --data "$data" --vocab "$vocab" --mode "$mode" \
+  local limit
+  limit=$(left)
+  timeout -k 5 "$((limit > 20 ? limit - 10 : 10))" \
+    "$python" "$deps/bench/hf_seed_grid.py" --data "$data" --vocab "$vocab" --mode "$mode" \
     >"$work/hf_$mode.json" 2>>"$log"
   wall=$(awk -v a="$start" -v b="$(date +%s.%N)" 'BEGIN{printf "%.1f", b-a}')
   cat "$work/hf_$mode.json" >>"$log"
   s=$("$python" -c 'import json,sys; print(round(json.load(open(sys.argv[1]))["grid_total_s"], 2))' \
       "$work/hf_$mode.json" 2>/dev/null)
-  if [ -z "$s" ]; then row "hf_seed_grid --mode $mode" failed "" "see log.txt"; continue; fi
+  if [ -z "$s" ]; then row "hf_seed_grid --mode $mode" failed "" "see log.txt"; return; fi
   hf_s[$mode]=$s
   row "hf_seed_grid --mode $mode" "$s" "$wall" ""
+}
+
+# ---- golden tests and NCCL on this machine's libtorch --------------------------------------
+run_tests() {
+  [ "${TESTS:-1}" = 1 ] || return
+  note "build tests"
+  if ! cmake --build "$build" --target bertgrid_tests bertgrid_mpi_tests -j"$(nproc)" >>"$log" 2>&1; then
+    row "tests" failed "" "did not build (see log.txt)"
+    return
+  fi
+  note "golden and NCCL tests"
+  local limit
+  limit=$(left)
+  limit=$((limit > 40 ? limit - 30 : 10))
+  timeout "$limit" "$build/tests/bertgrid_tests" \
+    --gtest_filter='DistilBert*:Replay*:TrainStep*:AdamW*:Clip*:Autocast*:Pooling*:FlatParams*' \
+    >"$work/tests.txt" 2>&1
+  echo "bertgrid_tests exit $?" >>"$work/tests.txt"
+  timeout 60 mpirun -np 1 "$build/tests/bertgrid_mpi_tests" --gtest_filter='Allreduce*' \
+    >>"$work/tests.txt" 2>&1
+  echo "bertgrid_mpi_tests exit $?" >>"$work/tests.txt"
+  row "tests" "" "" "$(grep -cE '^\[       OK \]' "$work/tests.txt") ok, $(grep -cE '^\[  FAILED  \] [A-Z]' "$work/tests.txt") failed, $(grep -cE '^\[  SKIPPED \] [A-Z]' "$work/tests.txt") skipped"
+}
+
+# ---- every step, in order of importance, each only if its estimate fits the budget ---------
+estimate() {  # rough seconds a step needs
+  case $1 in
+    grid:fp32) echo 90 ;; grid:bf16) echo 60 ;; grid:*) echo 45 ;;
+    hf:seed) echo 140 ;; hf:tuned) echo 85 ;; tests) echo 150 ;; *) echo 60 ;;
+  esac
+}
+for step in $steps; do
+  if [ "$(left)" -lt "$(estimate "$step")" ]; then row "$step" skipped "" "budget"; continue; fi
+  case $step in
+    grid:*) run_variant "${step#grid:}" ;;
+    hf:*) run_hf "${step#hf:}" ;;
+    tests) run_tests ;;
+    *) note "unknown step $step" ;;
+  esac
 done
 
 # ---- bf16 against fp32: loss curves and final eval losses ----------------------------------
@@ -194,25 +229,6 @@ if [ -n "${grid_s[fp32]:-}" ] && [ -n "${grid_s[bf16]:-}" ]; then
   "$python" "$here/bench/compare_precision.py" "$work/runs/fp32" "$work/runs/bf16" \
     >"$work/precision.txt" 2>&1
   echo "compare_precision exit $?" >>"$work/precision.txt"
-fi
-
-# ---- golden tests and NCCL on this machine's libtorch (optional) ---------------------------
-if [ "${TESTS:-1}" = 1 ] && [ "$(left)" -gt 150 ]; then
-  note "build tests"
-  if cmake --build "$build" --target bertgrid_tests bertgrid_mpi_tests -j"$(nproc)" >>"$log" 2>&1; then
-    note "golden and NCCL tests"
-    test_limit=$(left)
-    test_limit=$((test_limit > 30 ? test_limit - 20 : 10))
-    timeout "$test_limit" "$build/tests/bertgrid_tests" \
-      --gtest_filter='DistilBert*:Replay*:TrainStep*:AdamW*:Clip*:Autocast*:Pooling*:Tokenizer*' \
-      >"$work/tests.txt" 2>&1
-    echo "bertgrid_tests exit $?" >>"$work/tests.txt"
-    mpirun -np 1 "$build/tests/bertgrid_mpi_tests" --gtest_filter='Allreduce*' >>"$work/tests.txt" 2>&1
-    echo "bertgrid_mpi_tests exit $?" >>"$work/tests.txt"
-    grep -E '^\[  (PASSED|FAILED|SKIPPED) |exit [0-9]+$|^\[  FAILED' "$work/tests.txt" >&2
-  else
-    note "tests failed to build (see log.txt)"
-  fi
 fi
 
 # ---- the table -----------------------------------------------------------------------------
@@ -245,6 +261,6 @@ fi
 } | tee "$table"
 cat "$table" >>"$log"
 [ -f "$work/tests.txt" ] && cp "$work/tests.txt" "$out/tests.txt"
-( cd "$work" && tar czf "$out/runs.tar.gz" --exclude='*.h5' --exclude='checkpoint*' \
+( cd "$work" && tar czf "$out/runs.tar.gz" --exclude='*.h5' --exclude='*.safetensors' \
     runs *.toml 2>/dev/null ) || true
 rm -rf "$work"
