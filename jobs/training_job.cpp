@@ -116,7 +116,7 @@ JobOutcome run_training_job(const JobSpec& spec, const JobEnv& env, TrainingJobP
            << ev.loss << " accAll " << ev.metrics.acc_all;
       env.progress(line.str());
     }
-    save();
+    if (env.config->run.epoch_checkpoints) save();
   };
   std::function<void(const train::StepResult&)> on_step;
   if (env.on_step)

@@ -2,6 +2,8 @@
 #include <gtest/gtest.h>
 #include <torch/torch.h>
 
+#include <cmath>
+
 #include "train/clip.h"
 #include "train/flat_params.h"
 
@@ -84,3 +86,20 @@ TEST(Clip, HandComputedThreeFourFive) {
 }
 
 }  // namespace
+
+// The device-side variant (CUDA runs, off logging steps): the norm is not read back, the grads
+// get bit-for-bit the same factor, clipping or not.
+TEST(Clip, WithoutReadingTheNormGivesTheSameGrads) {
+  for (const float scale : {10.0f, 0.001f}) {
+    torch::manual_seed(11);
+    ThreeTensors read_model, device_model;
+    FlatParams read(*read_model), device(*device_model);
+    random_grads(read, scale);
+    device.grads().copy_(read.grads());
+    const float norm = bertgrid::train::clip_grad_norm(read, 1.0);
+    const float none = bertgrid::train::clip_grad_norm(device, 1.0, /*read_norm=*/false);
+    EXPECT_TRUE(std::isnan(none));
+    EXPECT_FALSE(std::isnan(norm));
+    EXPECT_TRUE(torch::equal(read.grads(), device.grads())) << "scale " << scale;
+  }
+}

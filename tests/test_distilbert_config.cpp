@@ -68,7 +68,7 @@ TEST(DistilBertConfig, ToJsonRoundTripsAndIsHfShaped) {
   EXPECT_EQ(j.at("id2label").size(), 3u);
   EXPECT_EQ(j.at("id2label").at("2"), "LABEL_2");
   EXPECT_EQ(j.at("label2id").at("LABEL_1"), 1);
-  auto back = from_json(j, "test");
+  auto back = bertgrid::model::from_json(j, "test");
   EXPECT_EQ(back.dim, 48);
   EXPECT_EQ(back.n_heads, 6);
   EXPECT_EQ(back.n_layers, 3);
@@ -81,23 +81,23 @@ TEST(DistilBertConfig, ToJsonRoundTripsAndIsHfShaped) {
 
 TEST(DistilBertConfig, NumLabelsFromId2Label) {
   nlohmann::json j = {{"id2label", {{"0", "a"}, {"1", "b"}, {"2", "c"}, {"3", "d"}}}};
-  EXPECT_EQ(from_json(j, "x").num_labels, 4);
+  EXPECT_EQ(bertgrid::model::from_json(j, "x").num_labels, 4);
 }
 
 TEST(DistilBertConfig, WrongTypeNamesTheKey) {
   expect_error_containing(
       [] {
-        from_json({{"dim", "32"}}, "config.json");
+        bertgrid::model::from_json({{"dim", "32"}}, "config.json");
       },
       "config.json: key \"dim\" must be an integer");
-  expect_error_containing([] { from_json({{"dropout", true}}, "c"); }, "key \"dropout\"");
-  expect_error_containing([] { from_json({{"activation", 1}}, "c"); }, "key \"activation\"");
+  expect_error_containing([] { bertgrid::model::from_json({{"dropout", true}}, "c"); }, "key \"dropout\"");
+  expect_error_containing([] { bertgrid::model::from_json({{"activation", 1}}, "c"); }, "key \"activation\"");
   expect_error_containing(
       [] {
-        from_json({{"sinusoidal_pos_embds", 0}}, "c");
+        bertgrid::model::from_json({{"sinusoidal_pos_embds", 0}}, "c");
       },
       "key \"sinusoidal_pos_embds\"");
-  expect_error_containing([] { from_json({{"n_layers", 2.5}}, "c"); }, "key \"n_layers\"");
+  expect_error_containing([] { bertgrid::model::from_json({{"n_layers", 2.5}}, "c"); }, "key \"n_layers\"");
 }
 
 TEST(DistilBertConfig, HeadsMustDivideDim) {

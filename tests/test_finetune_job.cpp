@@ -145,3 +145,26 @@ TEST(FinetuneJob, PredictOverTheTestSplitReproducesAccAll) {
   ASSERT_EQ(i, examples.size());
   EXPECT_DOUBLE_EQ(double(correct) / double(i), out.record.eval_accAll);
 }
+
+// run.epoch_checkpoints: on (default), the checkpoint is on disk once the first epoch ends; off,
+// no checkpoint is written at epoch ends (a stop signal still writes one, as above).
+TEST(FinetuneJob, EpochCheckpointsOnlyWhenConfigured) {
+  for (const bool on : {true, false}) {
+    auto cfg = tiny_config();
+    cfg.run.epoch_checkpoints = on;
+    const auto data = tiny_data(cfg);
+    const auto spec = tiny_spec(cfg, 2);
+    TempDir dir;
+    auto env = tiny_env(cfg, data, dir / "job");
+    int calls = 0;
+    bool seen_after_epoch_one = false;
+    env.stop_requested = [&] {
+      if (++calls == 8)  // before step 8: epoch 1 (6 steps) has ended
+        seen_after_epoch_one = std::filesystem::exists(dir / "job/checkpoint.safetensors");
+      return false;
+    };
+    auto outcome = jobs::run_finetune(spec, env);
+    ASSERT_EQ(outcome.record.status, "ok");
+    EXPECT_EQ(seen_after_epoch_one, on) << "epoch_checkpoints = " << on;
+  }
+}

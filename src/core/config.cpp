@@ -318,6 +318,7 @@ RunConfig parse_run_config(const std::string& text, const std::string& source_na
       u.read("save_models", c.run.save_models);
       u.read("fused_adamw", c.run.fused_adamw);
       u.read("async_copies", c.run.async_copies);
+      u.read("epoch_checkpoints", c.run.epoch_checkpoints);
       u.finish();
     }
     r.finish();

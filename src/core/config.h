@@ -69,6 +69,10 @@ struct RunSettings {
   // CUDA (libtorch >= 2.1); pinned host buffers with non-blocking host-to-device copies.
   bool fused_adamw = false;
   bool async_copies = true;
+  // A checkpoint (weights and AdamW state, fsynced) after every epoch, so that a job killed
+  // without warning resumes from its last epoch. Off: checkpoints only on a stop signal
+  // (SIGTERM/SIGUSR1), which saves ~0.8 GB of writes per epoch at distilbert-base's size.
+  bool epoch_checkpoints = true;
 };
 
 struct RunConfig {

@@ -1,6 +1,8 @@
 // Gradient-norm clipping on the flat gradient buffer (torch.nn.utils.clip_grad_norm_ rules).
 #include "train/clip.h"
 
+#include <limits>
+
 namespace bertgrid::train {
 
 torch::Tensor grad_norm(const FlatParams& flat) {
@@ -10,11 +12,15 @@ torch::Tensor grad_norm(const FlatParams& flat) {
   return torch::linalg_vector_norm(torch::stack(norms), 2);
 }
 
-float clip_grad_norm(FlatParams& flat, double max_norm) {
+float clip_grad_norm(FlatParams& flat, double max_norm, bool read_norm) {
   torch::NoGradGuard no_grad;
   torch::Tensor total = grad_norm(flat);
   // Python's `max_norm / tensor` is tensor.reciprocal() * max_norm.
   torch::Tensor coef = ((total + 1e-6).reciprocal() * max_norm).clamp_max(1.0);
+  if (!read_norm) {
+    flat.grads().mul_(coef);
+    return std::numeric_limits<float>::quiet_NaN();
+  }
   // Both numbers in one device-to-host copy (one synchronisation on CUDA).
   const auto host = torch::stack({total, coef}).to(torch::kCPU);
   const float* values = host.data_ptr<float>();

@@ -37,7 +37,7 @@ StepResult Trainer::step(const std::vector<int64_t>& global_batch) {
   // summed gradient is the gradient of the batch mean. A failure here is not thrown yet: the
   // group must first learn of it through the status all-reduce.
   std::string failure;
-  double local_loss_sum = 0;
+  torch::Tensor local_loss;  // this rank's loss sum: one float32 on the device
   try {
     if (!local_rows.empty()) {
       torch::Tensor loss_sum;
@@ -45,24 +45,35 @@ StepResult Trainer::step(const std::vector<int64_t>& global_batch) {
         compat::AutocastScope autocast(flat_->params().device(), settings_.bf16);
         loss_sum = task_.loss_sum(local_rows);
       }
-      local_loss_sum = loss_sum.item<double>();
-      if (!std::isfinite(local_loss_sum)) {
-        failure = "loss is " + std::string(std::isnan(local_loss_sum) ? "NaN" : "infinite");
-      } else {
-        (loss_sum / global_n).backward();
-        flat_->check_views();
-      }
+      // Backward is queued before anything looks at the loss, so the host never waits for the
+      // device here; a non-finite loss is caught from the status below, before any update.
+      local_loss = loss_sum.detach().to(torch::kFloat32).reshape({1});
+      (loss_sum / global_n).backward();
+      flat_->check_views();
     }
   } catch (const std::exception& e) {
     failure = e.what();
   }
-  status_[0] = failure.empty() ? local_loss_sum : 0.0;
-  status_[1] = failure.empty() ? 0.0 : 1.0;
+  // The status, built on the device: [loss sum (0 when not finite), failed (1 when this rank
+  // threw or its loss is not finite), examples].
+  if (failure.empty() && local_loss.defined()) {
+    const auto finite = torch::isfinite(local_loss);
+    status_.narrow(0, 0, 1).copy_(torch::where(finite, local_loss, torch::zeros_like(local_loss)));
+    status_.narrow(0, 1, 1).copy_(finite.logical_not());
+  } else {
+    status_[0] = 0.0;
+    status_[1] = failure.empty() ? 0.0 : 1.0;
+  }
   status_[2] = static_cast<double>(local_rows.size());
   if (reducer_) reducer_->sum(status_.data_ptr<float>(), 3);
-  auto status = status_.to(torch::kCPU, torch::kDouble);
+  // One device-to-host copy per step: the group's status and this rank's own loss.
+  const auto own = local_loss.defined() ? local_loss : torch::zeros({1}, status_.options());
+  const auto status = torch::cat({status_, own}).to(torch::kCPU, torch::kDouble);
   const double failed = status[1].item<double>();
   if (failed > 0) {
+    const double own_loss = status[3].item<double>();
+    if (failure.empty() && local_loss.defined() && !std::isfinite(own_loss))
+      failure = "loss is " + std::string(std::isnan(own_loss) ? "NaN" : "infinite");
     std::string what = "step " + std::to_string(position_.step) + ": ";
     if (!failure.empty()) throw StepFailed(what + failure);
     throw StepFailed(what + std::to_string(static_cast<int>(failed)) +
@@ -72,7 +83,11 @@ StepResult Trainer::step(const std::vector<int64_t>& global_batch) {
 
   StepResult result;
   result.loss = status[0].item<double>() / global_n;
-  result.grad_norm = clip_grad_norm(*flat_, settings_.max_grad_norm);
+  // On CUDA the norm is read back only on logging steps (the only ones that record it), so the
+  // host does not wait for the device; elsewhere it is NaN.
+  const bool logged = (position_.step + 1) % settings_.logging_steps == 0;
+  result.grad_norm =
+      clip_grad_norm(*flat_, settings_.max_grad_norm, !flat_->params().is_cuda() || logged);
   result.lr = schedule_.lr(position_.step);
   adamw_->step(result.lr);
   local_examples_ += static_cast<int64_t>(local_rows.size());

@@ -59,7 +59,7 @@ struct HistoryEntry {
 
 struct StepResult {
   double loss = 0;       // mean cross-entropy over the global batch
-  double grad_norm = 0;  // before clipping
+  double grad_norm = 0;  // before clipping (on CUDA read only on logging steps, else NaN)
   double lr = 0;         // the rate this step used
 };
 
