@@ -49,7 +49,7 @@ sanitize: deps
 		-DCMAKE_BUILD_TYPE=RelWithDebInfo -DBERTGRID_SHARED_DIR=$(SHARED) \
 		-DBERTGRID_SANITIZE=ON -DBERTGRID_FUZZ=ON $(CMAKE_ARGS)
 	cmake --build $(SAN_BUILD) -j $(JOBS)
-	$(MPI_ROOT_ENV) ctest --test-dir $(SAN_BUILD) --output-on-failure -j $(JOBS) -LE 'slow|oracle'
+	$(MPI_ROOT_ENV) ctest --test-dir $(SAN_BUILD) --output-on-failure -j $(JOBS) -LE 'slow|oracle|slurm'
 
 # Each fuzz target for FUZZ_SECONDS (default 600) + exec/s and parser line coverage.
 FUZZ_SECONDS ?= 600
