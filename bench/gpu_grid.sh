@@ -27,6 +27,7 @@
 #     bf16        + bf16 autocast
 #     bf16-fused  + fused AdamW and pinned asynchronous copies
 #     bf16-np2/np4/np8  the same with 2, 4 or 8 ranks sharing the GPU
+#     VARIANT-mps  any of these under the CUDA MPS daemon (skipped where it is missing)
 set -uo pipefail
 
 deps="$(cd "${1:?usage: gpu_grid.sh DEPS_DIR OUT_DIR}" && pwd)"
@@ -90,6 +91,10 @@ nvidia-smi --query-gpu=name,memory.total,driver_version --format=csv,noheader >>
 
 # ---- the paper grid, once per variant ------------------------------------------------------
 write_config() {  # NAME PRECISION FUSED ASYNC
+  # The notebook's hyperparameters, the same for the fine-tunes and the heads.
+  local hyper
+  hyper=$(printf '%s\n' "batch_size = 16" "eval_batch_size = 32" "learning_rate = 5e-5" \
+    "weight_decay = 0.01" "warmup_steps = 11" "init_seed = 42" "data_seed = 42")
   cat >"$work/$1.toml" <<EOF
 # The paper grid (configs/paper.toml) with random weights of distilbert-base-uncased's shape.
 name = "$1"
@@ -102,23 +107,11 @@ vocab = "$vocab"
 ${ARCH:-}
 [finetune]
 epochs = [2, 3, 4]
-batch_size = 16
-eval_batch_size = 32
-learning_rate = 5e-5
-weight_decay = 0.01
-warmup_steps = 11
-init_seed = 42
-data_seed = 42
+$hyper
 [embeddings]
 strategies = ["CLS", "LAST_MEAN", "LAST_MAX", "LAST2_MEAN", "LAST2_MAX"]
 epochs = 2
-batch_size = 16
-eval_batch_size = 32
-learning_rate = 5e-5
-weight_decay = 0.01
-warmup_steps = 11
-init_seed = 42
-data_seed = 42
+$hyper
 [run]
 device = "$device"
 precision = "$2"
@@ -129,9 +122,22 @@ epoch_checkpoints = ${EPOCH_CHECKPOINTS:-false}
 EOF
 }
 
+# CUDA MPS: kernels of the ranks that share the GPU run concurrently instead of time-sliced.
+mps_start() {
+  command -v nvidia-cuda-mps-control >/dev/null || return 1
+  export CUDA_MPS_PIPE_DIRECTORY=$work/mps CUDA_MPS_LOG_DIRECTORY=$work/mps-log
+  mkdir -p "$CUDA_MPS_PIPE_DIRECTORY" "$CUDA_MPS_LOG_DIRECTORY"
+  nvidia-cuda-mps-control -d >>"$log" 2>&1
+}
+mps_stop() {
+  echo quit | nvidia-cuda-mps-control >>"$log" 2>&1
+  unset CUDA_MPS_PIPE_DIRECTORY CUDA_MPS_LOG_DIRECTORY
+}
+
 declare -A grid_s
 run_variant() {  # VARIANT
-  local v=$1 np=1 precision=bf16 fused=true async=true
+  local v=$1 np=1 precision=bf16 fused=true async=true mps=0
+  case $v in *-mps) mps=1 v=${v%-mps} ;; esac
   case $v in
     fp32) precision=fp32 fused=false async=false ;;
     bf16) fused=false async=false ;;
@@ -140,8 +146,10 @@ run_variant() {  # VARIANT
     *) note "unknown variant $v"; return ;;
   esac
   [ "$fused" = true ] && [ "$fused_ok" = 0 ] && fused=false
+  [ $mps = 1 ] && v=$v-mps
+  if [ $mps = 1 ] && ! mps_start; then row "bertgrid $v" skipped "" "no MPS daemon here"; return; fi
   write_config "$v" "$precision" "$fused" "$async"
-  note "grid $v: np $np, $precision, fused_adamw $fused, async_copies $async"
+  note "grid $v: np $np, $precision, fused_adamw $fused, async_copies $async, MPS $mps"
   local start end
   start=$(date +%s.%N)
   local limit
@@ -151,6 +159,7 @@ run_variant() {  # VARIANT
     --force --data "$data" >"$work/$v.out" 2>"$work/$v.err"
   local rc=$?
   end=$(date +%s.%N)
+  [ $mps = 1 ] && mps_stop
   cat "$work/$v.err" "$work/$v.out" >>"$log"
   local wall grid startup
   wall=$(awk -v a="$start" -v b="$end" 'BEGIN{printf "%.1f", b-a}')
