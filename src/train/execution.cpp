@@ -4,8 +4,7 @@
 namespace bertgrid::train {
 
 torch::Tensor Execution::to_device(const torch::Tensor& host) const {
-  if (!device.is_cuda()) return host.to(device);
-  if (!async_copies) return host.to(device);
+  if (!device.is_cuda() || !async_copies) return host.to(device);
   return host.pin_memory().to(device, /*non_blocking=*/true);
 }
 
