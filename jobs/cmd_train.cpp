@@ -5,6 +5,7 @@
 #include "args.h"
 #include "commands.h"
 #include "core/error.h"
+#include "execution_setup.h"
 #include "finetune.h"
 #include "head.h"
 #include "io/embeddings_h5.h"
@@ -21,7 +22,9 @@ const char* kUsage =
     "Trains one job of the config's grid (the first value of each list, unless overridden) on\n"
     "this process: a fine-tune of the whole model, or a head on precomputed sentence embeddings\n"
     "(`bertgrid embed`). Writes record.json, history.csv, predictions.csv and the model to the\n"
-    "job folder (default runs/<config name>/<job id>) and prints the record.\n"
+    "job folder (default runs/<config name>/<job id>) and prints the record. The device,\n"
+    "precision and speed switches come from the config's [run] section (run.device = \"auto\":\n"
+    "the first GPU when libtorch sees one).\n"
     "\n"
     "SIGTERM or SIGUSR1 stops it at the next step boundary with a checkpoint (exit status 3);\n"
     "--resume continues from it.\n"
@@ -81,6 +84,7 @@ int cmd_train(int argc, char** argv, int first) {
   env.data = &data;
   env.job_dir = args.get_or("out", "runs/" + cfg.name + "/" + spec.job_id);
   env.resume = args.has("resume");
+  env.exec = jobs::make_execution(cfg, 0, 1, "this node");  // run.device, precision, switches
   env.progress = [](const std::string& line) { std::cerr << line << "\n"; };
   env.stop_requested = [&] {
     // Called before each step: after N calls, N steps are done in this process.

@@ -11,6 +11,7 @@
 #include "dist/allreduce.h"
 #include "dist/collectives.h"
 #include "embedding_stage.h"
+#include "execution_setup.h"
 #include "finetune.h"
 #include "grid_plan.h"
 #include "head.h"
@@ -30,37 +31,6 @@ double seconds_since(std::chrono::steady_clock::time_point t) {
 int default_threads(const dist::World& world) {
   const unsigned cores = std::max(1u, std::thread::hardware_concurrency());
   return std::max(1, static_cast<int>(cores) / std::max(1, world.local_size()));
-}
-
-torch::Device pick_device(const RunConfig& cfg, const dist::World& world) {
-  const bool want =
-      cfg.run.device == "cuda" || (cfg.run.device == "auto" && torch::cuda::is_available());
-  if (!want) return torch::kCPU;
-  if (!torch::cuda::is_available())
-    throw Error("run.device = \"cuda\" but no CUDA device is usable here");
-  const int n = static_cast<int>(torch::cuda::device_count());
-  if (cfg.run.ranks_per_job > 1 && world.local_size() > n)
-    throw Error(std::to_string(world.local_size()) + " ranks share " + std::to_string(n) +
-                " GPU(s) on " + world.hostname() +
-                ": NCCL refuses two ranks of one group on one GPU; use ranks_per_job = 1");
-  return torch::Device(torch::kCUDA, static_cast<c10::DeviceIndex>(world.local_rank() % n));
-}
-
-// The run's device, precision and speed switches; creates the CUDA context (timed apart from
-// the run: `seconds` is what it took).
-train::Execution make_execution(const RunConfig& cfg, const dist::World& world, double& seconds) {
-  const auto start = std::chrono::steady_clock::now();
-  train::Execution exec;
-  exec.device = pick_device(cfg, world);
-  exec.bf16 = cfg.run.precision == "bf16";
-  exec.fused_adamw = cfg.run.fused_adamw;
-  exec.async_copies = cfg.run.async_copies;
-  if (exec.device.is_cuda()) {
-    torch::zeros({1}, exec.device).add_(1);
-    torch::cuda::synchronize(exec.device.index());
-  }
-  seconds = seconds_since(start);
-  return exec;
 }
 
 std::unique_ptr<dist::Allreduce> make_reducer(const dist::Group& group, torch::Device device) {
@@ -128,7 +98,10 @@ int run_grid(const GridOptions& opt, const dist::World& world) {
   // Start-up first (the CUDA context), timed apart; the run's clock starts after it.
   train::Execution exec;
   double cuda_init_seconds = 0;
-  dist::all_or_none(world.comm(), [&] { exec = make_execution(cfg, world, cuda_init_seconds); });
+  dist::all_or_none(world.comm(), [&] {
+    exec = make_execution(cfg, world.local_rank(), world.local_size(), world.hostname(),
+                          &cuda_init_seconds);
+  });
   cuda_init_seconds = dist::allreduce_max_seconds(world.comm(), cuda_init_seconds);
   const auto start = std::chrono::steady_clock::now();
   const bool root = world.rank() == 0;
