@@ -16,6 +16,7 @@
 #include <vector>
 
 #include "core/error.h"
+#include "core/threads.h"
 #include "model/distilbert.h"
 #include "model/embedder.h"
 #include "text/dataset.h"
@@ -43,7 +44,7 @@ int main(int argc, char** argv) {
     const int threads = std::stoi(flag(argc, argv, "threads", "0"));
     const int runs = std::max(1, std::stoi(flag(argc, argv, "runs", "5")));
     const std::string ids_out = flag(argc, argv, "ids-out", "");
-    if (threads > 0) torch::set_num_threads(threads);
+    if (threads > 0) bertgrid::set_compute_threads(threads);
 
     model::DistilBertConfig config;  // base by default
     if (shape == "tiny") {

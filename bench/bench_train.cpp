@@ -26,6 +26,7 @@
 #include <vector>
 
 #include "core/error.h"
+#include "core/threads.h"
 #include "model/distilbert.h"
 #include "text/dataset.h"
 #include "text/tokenizer.h"
@@ -200,7 +201,7 @@ void timed_step(BenchTask& task, bertgrid::train::FlatParams& flat, bertgrid::tr
 int main(int argc, char** argv) {
   try {
     const Options o = parse(argc, argv);
-    torch::set_num_threads(o.threads);
+    bertgrid::set_compute_threads(o.threads);
     torch::manual_seed(0);
 
     auto tok = bertgrid::text::Tokenizer::from_vocab_file(

@@ -31,7 +31,7 @@ target_include_directories(bertgrid_deps SYSTEM INTERFACE
 target_compile_definitions(bertgrid_deps INTERFACE ${HDF5_C_DEFINITIONS} ${HDF5_DEFINITIONS})
 target_link_libraries(bertgrid_deps INTERFACE
   ${TORCH_LIBRARIES} MPI::MPI_CXX MPI::MPI_C ${HDF5_C_LIBRARIES} ${HDF5_LIBRARIES}
-  nlohmann_json::nlohmann_json ${BERTGRID_TOML} ${UTF8PROC_LIBRARY})
+  nlohmann_json::nlohmann_json ${BERTGRID_TOML} ${UTF8PROC_LIBRARY} ${CMAKE_DL_LIBS})
 
 # Sanitizers (make sanitize, make fuzz): ASan + UBSan with UB fatal, so a ctest fails on it.
 # Debian's libtorch, MPI and HDF5 are not instrumented; ASan still checks every access our code

@@ -15,6 +15,7 @@
 #include "args.h"
 #include "commands.h"
 #include "core/error.h"
+#include "core/threads.h"
 #include "io/embeddings_h5.h"
 #include "model/embedder.h"
 #include "model/hf_dir.h"
@@ -90,7 +91,7 @@ int cmd_embed(int argc, char** argv, int first) {
   options.padding = model::padding_from_string(args.get_or("padding", "dynamic"));
   const long long threads = args.get_int("threads", 0);
   if (threads < 0) throw Error("--threads must be positive, got " + std::to_string(threads));
-  if (threads > 0) torch::set_num_threads(static_cast<int>(threads));
+  if (threads > 0) set_compute_threads(static_cast<int>(threads));
   long long max_length = args.get_int("max-length", 512);
   if (max_length < 2)
     throw Error("--max-length must be at least 2, got " + std::to_string(max_length));

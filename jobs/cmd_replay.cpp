@@ -6,6 +6,7 @@
 #include "args.h"
 #include "commands.h"
 #include "core/error.h"
+#include "core/threads.h"
 #include "model/hf_dir.h"
 #include "model/safetensors.h"
 #include "train/trainer.h"
@@ -76,7 +77,7 @@ int cmd_replay(int argc, char** argv, int first) {
     std::cout << kUsage << args.options_help();
     return 0;
   }
-  if (args.has("threads")) torch::set_num_threads(static_cast<int>(args.get_int("threads", 1)));
+  if (args.has("threads")) set_compute_threads(static_cast<int>(args.get_int("threads", 1)));
   const std::string batches_path = args.require("batches");
   const int64_t k = args.get_int("rows-per-step", 0);
   train::TrainerSettings settings;

@@ -5,6 +5,7 @@
 #include "args.h"
 #include "commands.h"
 #include "core/error.h"
+#include "core/threads.h"
 #include "execution_setup.h"
 #include "finetune.h"
 #include "head.h"
@@ -62,7 +63,7 @@ int cmd_train(int argc, char** argv, int first) {
   const std::string kind = args.require("job");
   if (kind != "finetune" && kind != "head")
     throw Error("bertgrid train: --job must be finetune or head, not '" + kind + "'");
-  if (args.has("threads")) torch::set_num_threads(static_cast<int>(args.get_int("threads", 1)));
+  if (args.has("threads")) set_compute_threads(static_cast<int>(args.get_int("threads", 1)));
 
   jobs::JobSpec spec =
       jobs::spec_from_config(kind, kind == "finetune" ? cfg.finetune : cfg.embeddings.head);

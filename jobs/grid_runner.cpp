@@ -7,6 +7,7 @@
 #include <thread>
 
 #include "core/error.h"
+#include "core/threads.h"
 #include "core/versions.h"
 #include "dist/allreduce.h"
 #include "dist/collectives.h"
@@ -126,7 +127,7 @@ int run_grid(const GridOptions& opt, const dist::World& world) {
   dist::Group group(world, static_cast<int>(cfg.run.ranks_per_job));
   const int threads = cfg.run.threads_per_rank > 0 ? static_cast<int>(cfg.run.threads_per_rank)
                                                    : default_threads(world);
-  torch::set_num_threads(threads);
+  const std::string threads_text = set_compute_threads(threads);
   const torch::Device device = exec.device;
   install_stop_handlers();
 
@@ -138,7 +139,7 @@ int run_grid(const GridOptions& opt, const dist::World& world) {
       (cfg.model.init == "random" ? "random init" : cfg.model.dir) + ", device " + device.str() +
       (exec.bf16 ? " (bf16 autocast)" : "") + (exec.fused_adamw ? ", fused AdamW" : "") + "\n  " +
       std::to_string(world.size()) + " ranks in " + std::to_string(group.count()) +
-      " group(s) of " + std::to_string(group.size()) + ", " + std::to_string(threads) +
+      " group(s) of " + std::to_string(group.size()) + ", " + threads_text +
       " thread(s) per rank, " + std::to_string(jobs.size()) + " jobs:\n" +
       jobs_summary(jobs, group_of, group.size()));
 
