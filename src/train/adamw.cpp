@@ -30,42 +30,49 @@ AdamW::AdamW(torch::Tensor params, torch::Tensor grads, torch::Tensor decay_mask
   // On CUDA one chunk: each op is one kernel over the whole buffer (launches, not caches, are
   // what costs there).
   chunk_ = params_.is_cuda() ? params_.numel() : std::min(kChunk, params_.numel());
+  // Runs of equal mask values: [begin, end) where it is 1 (decayed) and where it is 0.
+  std::vector<std::pair<int64_t, int64_t>> runs[2];  // [0] decayed, [1] the others
   const auto mask = decay_mask.to(torch::kCPU, torch::kFloat32).contiguous().view(-1);
   const float* m = mask.data_ptr<float>();
   for (int64_t i = 0, n = mask.numel(); i < n; ++i) {
-    auto& runs = m[i] == 0.0f ? other_runs_ : decay_runs_;
-    if (!runs.empty() && runs.back().second == i) {
-      ++runs.back().second;
+    auto& r = runs[m[i] == 0.0f ? 1 : 0];
+    if (!r.empty() && r.back().second == i) {
+      ++r.back().second;
     } else {
-      runs.emplace_back(i, i + 1);
+      r.emplace_back(i, i + 1);
     }
   }
-  if (options_.fused) {
-    if (!compat::kHasFusedAdamW)
-      throw Error("AdamW: fused = true needs libtorch >= 2.1 (built with BERTGRID_FUSED_ADAMW)");
-    step_count_ = torch::zeros({}, params_.options());
-  } else {
+  for (const auto& [begin, end] : runs[0])
+    decay_params_.push_back(params_.narrow(0, begin, end - begin));
+  if (!options_.fused) {
     denom_ = torch::empty({chunk_}, params_.options());
+    return;
+  }
+  if (!compat::kHasFusedAdamW)
+    throw Error("AdamW: fused = true needs libtorch >= 2.1 (built with BERTGRID_FUSED_ADAMW)");
+  step_count_ = torch::zeros({}, params_.options());
+  // Two calls per step: the decayed runs with the rate's decay, the others (biases, LayerNorm)
+  // without.
+  for (int k = 0; k < 2; ++k) {
+    if (runs[k].empty()) continue;
+    FusedGroup g;
+    g.weight_decay = k == 0 ? options_.weight_decay : 0.0;
+    for (const auto& [begin, end] : runs[k]) {
+      g.params.push_back(params_.narrow(0, begin, end - begin));
+      g.grads.push_back(grads_.narrow(0, begin, end - begin));
+      g.exp_avgs.push_back(state_.exp_avg.narrow(0, begin, end - begin));
+      g.exp_avg_sqs.push_back(state_.exp_avg_sq.narrow(0, begin, end - begin));
+      g.steps.push_back(step_count_);
+    }
+    fused_groups_.push_back(std::move(g));
   }
 }
 
 void AdamW::fused_step(double lr) {
   step_count_.fill_(static_cast<double>(state_.step));
-  // Two calls: the decayed runs with the rate's decay, the others (biases, LayerNorm) without.
-  for (const bool decayed : {true, false}) {
-    const auto& runs = decayed ? decay_runs_ : other_runs_;
-    if (runs.empty()) continue;
-    std::vector<torch::Tensor> p, g, m, v, steps;
-    for (const auto& [begin, end] : runs) {
-      p.push_back(params_.narrow(0, begin, end - begin));
-      g.push_back(grads_.narrow(0, begin, end - begin));
-      m.push_back(state_.exp_avg.narrow(0, begin, end - begin));
-      v.push_back(state_.exp_avg_sq.narrow(0, begin, end - begin));
-      steps.push_back(step_count_);
-    }
-    compat::fused_adamw(p, g, m, v, steps, lr, options_.beta1, options_.beta2,
-                        decayed ? options_.weight_decay : 0.0, options_.eps);
-  }
+  for (const auto& g : fused_groups_)
+    compat::fused_adamw(g.params, g.grads, g.exp_avgs, g.exp_avg_sqs, g.steps, lr, options_.beta1,
+                        options_.beta2, g.weight_decay, options_.eps);
 }
 
 void AdamW::step(double lr) {
@@ -83,12 +90,9 @@ void AdamW::step(double lr) {
   if (options_.weight_decay != 0.0) {
     const double keep = 1.0 - lr * options_.weight_decay;
     if (params_.is_cuda()) {
-      std::vector<torch::Tensor> decayed;
-      for (const auto& [begin, end] : decay_runs_)
-        decayed.push_back(params_.narrow(0, begin, end - begin));
-      at::_foreach_mul_(decayed, keep);
+      at::_foreach_mul_(decay_params_, keep);  // one launch family
     } else {
-      for (const auto& [begin, end] : decay_runs_) params_.narrow(0, begin, end - begin).mul_(keep);
+      for (auto& p : decay_params_) p.mul_(keep);
     }
   }
 

@@ -56,10 +56,16 @@ class AdamW {
   torch::Tensor grads_;
   void fused_step(double lr);
 
-  std::vector<std::pair<int64_t, int64_t>> decay_runs_;  // [begin, end) where the mask is 1
-  std::vector<std::pair<int64_t, int64_t>> other_runs_;  // [begin, end) where the mask is 0
-  int64_t chunk_ = 0;                                    // elements per chunk of the update
-  torch::Tensor denom_;       // scratch for one chunk of the update's denominator
+  // The fused kernel's tensor lists for one decay group, views into the flat buffers made once.
+  struct FusedGroup {
+    std::vector<torch::Tensor> params, grads, exp_avgs, exp_avg_sqs, steps;
+    double weight_decay = 0;
+  };
+
+  std::vector<torch::Tensor> decay_params_;  // views of params_ where the mask is 1
+  std::vector<FusedGroup> fused_groups_;     // fused: the decayed runs, then the others
+  int64_t chunk_ = 0;                        // elements per chunk of the update
+  torch::Tensor denom_;                      // scratch for one chunk of the update's denominator
   torch::Tensor step_count_;  // fused kernel: the step number as a float32 scalar on the device
   AdamWOptions options_;
   AdamWState state_;
