@@ -121,7 +121,11 @@ int run_grid(const GridOptions& opt, const dist::World& world) {
         !std::filesystem::exists(own)) {
       std::error_code linked;
       std::filesystem::create_hard_link(opt.shared_embeddings, own, linked);
-      if (linked) std::filesystem::copy_file(opt.shared_embeddings, own);
+      if (linked) {  // another file system: a copy, under a temporary name until complete
+        std::filesystem::copy_file(opt.shared_embeddings, own + ".tmp",
+                                   std::filesystem::copy_options::overwrite_existing);
+        std::filesystem::rename(own + ".tmp", own);
+      }
     }
   });
   dist::Group group(world, static_cast<int>(cfg.run.ranks_per_job));
