@@ -127,12 +127,14 @@ class BenchTask : public bertgrid::train::TrainingTask {
 
   torch::nn::Module& module() override { return *model_; }
   int64_t num_train() const override { return static_cast<int64_t>(labels_.size()); }
-  torch::Tensor loss_sum(const std::vector<int64_t>& rows) override {
-    auto batch = bertgrid::train::pad_batch(ids_, labels_, rows, pad_id_);
-    auto logits = model_->forward(batch.input_ids, batch.attention_mask);
+  bertgrid::train::TaskInputs inputs(const std::vector<int64_t>& rows) override {
+    auto b = bertgrid::train::pad_batch(ids_, labels_, rows, pad_id_);
+    return {b.input_ids, b.attention_mask, b.labels};
+  }
+  torch::Tensor loss_sum(const bertgrid::train::TaskInputs& in) override {
+    auto logits = model_->forward(in.at(0), in.at(1));
     return torch::nn::functional::cross_entropy(
-        logits, batch.labels,
-        torch::nn::functional::CrossEntropyFuncOptions().reduction(torch::kSum));
+        logits, in.at(2), torch::nn::functional::CrossEntropyFuncOptions().reduction(torch::kSum));
   }
 
  private:
@@ -184,7 +186,7 @@ void timed_step(BenchTask& task, bertgrid::train::FlatParams& flat, bertgrid::tr
   };
   flat.zero_grad();
   lap("zero_grad");
-  torch::Tensor loss = task.loss_sum(rows);
+  torch::Tensor loss = task.loss_sum(task.inputs(rows));
   const double loss_value = loss.item<double>();
   lap("forward");
   (loss / static_cast<double>(rows.size())).backward();

@@ -5,8 +5,10 @@
 #   (default "1 2"), one after the other, each in a fresh run directory (so each computes its
 #   embeddings). Prints one table: ranks, bertgrid's own seconds (first line to results on disk,
 #   MPI start-up apart), the process's wall seconds, and the speed-up against the first N.
-#   Data from BERTGRID_DATA (default ../shared/data/hate-speech-dataset). For the training
-#   throughput against PyTorch eager see bench/train.sh.
+#   Data from BERTGRID_DATA (default ../shared/data/hate-speech-dataset). VARIANTS (default
+#   "plain"): also "grouped" (finetune.group_by_length = true) and "pad32" (run.pad_to_multiple_of
+#   = 32): each N runs once per variant. For the training throughput against PyTorch eager see
+#   bench/train.sh.
 set -euo pipefail
 
 here="$(cd "$(dirname "$0")/.." && pwd)"
@@ -19,16 +21,34 @@ export OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1
 tmp="$(mktemp -d)"
 trap 'rm -rf "$tmp"' EXIT
 
-printf '%-6s %10s %10s %9s\n' ranks "grid s" "wall s" speed-up
+# The demo config with one line added to a section: VARIANT -> config path.
+variant_config() {
+  local line section
+  case $1 in
+    plain) echo "$here/configs/demo.toml"; return ;;
+    grouped) section=finetune line="group_by_length = true" ;;
+    pad32) section=run line="pad_to_multiple_of = 32" ;;
+    *) echo "unknown variant $1" >&2; exit 2 ;;
+  esac
+  awk -v s="[$section]" -v l="$line" '{print} $0 == s {print l}' "$here/configs/demo.toml" \
+    | sed "s|= \"\(\.\./\)|= \"$here/configs/\1|" >"$tmp/$1.toml"  # relative paths stay right
+  echo "$tmp/$1.toml"
+}
+
+printf '%-6s %-8s %10s %10s %9s\n' ranks variant "grid s" "wall s" speed-up
 first=""
 for n in "${ranks[@]}"; do
-  start=$(date +%s.%N)
-  mpirun --oversubscribe -np "$n" "$build/bertgrid" run --config "$here/configs/demo.toml" \
-    --out "$tmp/np$n" --force --data "$data" >"$tmp/np$n.out" 2>"$tmp/np$n.err" ||
-    { cat "$tmp/np$n.err" >&2; exit 1; }
-  wall=$(awk -v a="$start" -v b="$(date +%s.%N)" 'BEGIN{printf "%.1f", b-a}')
-  grid=$(sed -n 's/.* not ok, \([0-9.]*\) s (start-up apart.*/\1/p' "$tmp/np$n.err" | tail -1)
-  [ -z "$first" ] && first=$grid
-  printf '%-6s %10.1f %10s %8.2fx\n' "$n" "$grid" "$wall" "$(awk -v a="$first" -v b="$grid" 'BEGIN{print a/b}')"
+  for v in ${VARIANTS:-plain}; do
+    config=$(variant_config "$v")
+    start=$(date +%s.%N)
+    mpirun --oversubscribe -np "$n" "$build/bertgrid" run --config "$config" \
+      --out "$tmp/np$n-$v" --force --data "$data" >"$tmp/np$n-$v.out" 2>"$tmp/np$n-$v.err" ||
+      { cat "$tmp/np$n-$v.err" >&2; exit 1; }
+    wall=$(awk -v a="$start" -v b="$(date +%s.%N)" 'BEGIN{printf "%.1f", b-a}')
+    grid=$(sed -n 's/.* not ok, \([0-9.]*\) s (start-up apart.*/\1/p' "$tmp/np$n-$v.err" | tail -1)
+    [ -z "$first" ] && first=$grid
+    printf '%-6s %-8s %10.1f %10s %8.2fx\n' "$n" "$v" "$grid" "$wall" \
+      "$(awk -v a="$first" -v b="$grid" 'BEGIN{print a/b}')"
+  done
 done
 echo "($(nproc) cores, load $(cut -d' ' -f1-3 /proc/loadavg))"

@@ -71,4 +71,19 @@ if(BERTGRID_WITH_NCCL)
     endif()
   endif()
 endif()
-message(STATUS "bertgrid: Torch ${Torch_VERSION}, MPI ${MPI_CXX_VERSION}, HDF5 ${HDF5_VERSION}, NCCL ${BERTGRID_NCCL_FOUND}")
+# CUDA graphs of the training step (run.cuda_graphs) use libtorch's own CUDA API
+# (at::cuda::CUDAGraph, c10 streams): only with a libtorch built with CUDA (its config finds
+# c10_cuda). Debian's libtorch is CPU-only: the switch then reports that it is unavailable.
+set(BERTGRID_TORCH_CUDA OFF)
+if(BERTGRID_CUDA_GRAPHS AND C10_CUDA_LIBRARY)
+  find_package(CUDAToolkit QUIET)
+  find_library(TORCH_CUDA_LIBRARY torch_cuda PATHS "${TORCH_INSTALL_PREFIX}/lib" NO_DEFAULT_PATH)
+  if(CUDAToolkit_FOUND AND TORCH_CUDA_LIBRARY)
+    set(BERTGRID_TORCH_CUDA ON)
+    target_include_directories(bertgrid_deps SYSTEM INTERFACE ${CUDAToolkit_INCLUDE_DIRS})
+    target_link_libraries(bertgrid_deps INTERFACE ${TORCH_CUDA_LIBRARY} ${C10_CUDA_LIBRARY}
+      CUDA::cudart)
+  endif()
+endif()
+message(STATUS "bertgrid: Torch ${Torch_VERSION}, MPI ${MPI_CXX_VERSION}, HDF5 ${HDF5_VERSION}, "
+  "NCCL ${BERTGRID_NCCL_FOUND}, CUDA graphs ${BERTGRID_TORCH_CUDA}")

@@ -37,13 +37,15 @@ class FixedBatchTask : public train::TrainingTask {
 
   torch::nn::Module& module() override { return *model_; }
   int64_t num_train() const override { return labels_.size(0); }
-  torch::Tensor loss_sum(const std::vector<int64_t>& rows) override {
+  train::TaskInputs inputs(const std::vector<int64_t>& rows) override {
     auto index = torch::tensor(rows, torch::kInt64);
-    auto logits =
-        model_->forward(input_ids_.index_select(0, index), attention_mask_.index_select(0, index));
+    return {input_ids_.index_select(0, index), attention_mask_.index_select(0, index),
+            labels_.index_select(0, index)};
+  }
+  torch::Tensor loss_sum(const train::TaskInputs& in) override {
+    auto logits = model_->forward(in.at(0), in.at(1));
     return torch::nn::functional::cross_entropy(
-        logits, labels_.index_select(0, index),
-        torch::nn::functional::CrossEntropyFuncOptions().reduction(torch::kSum));
+        logits, in.at(2), torch::nn::functional::CrossEntropyFuncOptions().reduction(torch::kSum));
   }
 
  private:

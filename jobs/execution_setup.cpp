@@ -3,6 +3,7 @@
 #include <chrono>
 
 #include "core/error.h"
+#include "train/step_graphs.h"
 
 namespace bertgrid::jobs {
 namespace {
@@ -31,6 +32,16 @@ train::Execution make_execution(const RunConfig& cfg, int local_rank, int local_
   exec.bf16 = cfg.run.precision == "bf16";
   exec.fused_adamw = cfg.run.fused_adamw;
   exec.async_copies = cfg.run.async_copies;
+  exec.cuda_graphs = cfg.run.cuda_graphs;
+  exec.pad_to_multiple_of = cfg.run.pad_to_multiple_of;
+  if (exec.cuda_graphs && !exec.device.is_cuda())
+    throw Error(
+        "run.cuda_graphs = true needs a GPU, but this rank runs on the CPU (run.device = \"" +
+        cfg.run.device + "\")");
+  if (exec.cuda_graphs && !train::StepGraphs::available())
+    throw Error(
+        "run.cuda_graphs = true, but this bertgrid was built against a libtorch without "
+        "CUDA graphs");
   if (exec.device.is_cuda()) {
     torch::zeros({1}, exec.device).add_(1);
     torch::cuda::synchronize(exec.device.index());

@@ -141,8 +141,12 @@ int run_grid(const GridOptions& opt, const dist::World& world) {
       (opt.shard.count > 1 ? " " + shard_dir_name(opt.shard) : std::string()) + " (" + cfg.source +
       ", sha256 " + config_hash(cfg).substr(0, 12) + ")\n  data " + opt.data_dir + ", model " +
       (cfg.model.init == "random" ? "random init" : cfg.model.dir) + ", device " + device.str() +
-      (exec.bf16 ? " (bf16 autocast)" : "") + (exec.fused_adamw ? ", fused AdamW" : "") + "\n  " +
-      std::to_string(world.size()) + " ranks in " + std::to_string(group.count()) +
+      (exec.bf16 ? " (bf16 autocast)" : "") + (exec.fused_adamw ? ", fused AdamW" : "") +
+      (exec.cuda_graphs ? ", CUDA graphs" : "") +
+      (exec.pad_to_multiple_of > 1
+           ? ", padded to multiples of " + std::to_string(exec.pad_to_multiple_of)
+           : std::string()) +
+      "\n  " + std::to_string(world.size()) + " ranks in " + std::to_string(group.count()) +
       " group(s) of " + std::to_string(group.size()) + ", " + threads_text +
       " thread(s) per rank, " + std::to_string(jobs.size()) + " jobs:\n" +
       jobs_summary(jobs, group_of, group.size()));
@@ -341,6 +345,8 @@ int run_grid(const GridOptions& opt, const dist::World& world) {
         {"precision", cfg.run.precision},
         {"fused_adamw", exec.fused_adamw},
         {"async_copies", exec.async_copies},
+        {"cuda_graphs", exec.cuda_graphs},
+        {"pad_to_multiple_of", exec.pad_to_multiple_of},
         {"startup",
          {{"mpi_init_seconds", opt.mpi_init_seconds}, {"cuda_init_seconds", cuda_init_seconds}}},
         {"validation", data.validation.has_value()},

@@ -40,8 +40,12 @@ class HeadTask : public train::TrainingTask {
       : head_(std::move(head)), x_(std::move(x)), y_(std::move(y)) {}
   torch::nn::Module& module() override { return *head_; }
   int64_t num_train() const override { return y_.size(0); }
-  torch::Tensor loss_sum(const std::vector<int64_t>& rows) override {
-    auto index = torch::tensor(rows, torch::kInt64).to(x_.device());
+  // The inputs are the rows' indices into the embeddings (already on the device).
+  train::TaskInputs inputs(const std::vector<int64_t>& rows) override {
+    return {torch::tensor(rows, torch::kInt64)};
+  }
+  torch::Tensor loss_sum(const train::TaskInputs& in) override {
+    const auto& index = in.at(0);
     return torch::nn::functional::cross_entropy(
         head_->forward(x_.index_select(0, index)), y_.index_select(0, index),
         torch::nn::functional::CrossEntropyFuncOptions().reduction(torch::kSum));

@@ -18,6 +18,7 @@ JobSpec spec_from_config(const std::string& kind, const TrainConfig& t) {
   s.warmup_ratio = t.warmup_ratio;
   s.max_grad_norm = t.max_grad_norm;
   s.logging_steps = t.logging_steps;
+  s.group_by_length = t.group_by_length;
   return s;
 }
 

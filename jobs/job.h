@@ -34,6 +34,7 @@ struct JobSpec {
   std::optional<double> warmup_ratio;  // when set: ceil(ratio * total_steps) (HF)
   double max_grad_norm = 1.0;
   int64_t logging_steps = 10;
+  bool group_by_length = false;  // batches of similar-length rows (HF group_by_length)
 };
 
 // The spec of one job from a config section's hyperparameters, each list at index 0 unless the

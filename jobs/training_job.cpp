@@ -52,8 +52,12 @@ class FaultInjectingTask : public train::TrainingTask {
       : inner_(inner), env_(env), trainer_(trainer) {}
   torch::nn::Module& module() override { return inner_.module(); }
   int64_t num_train() const override { return inner_.num_train(); }
-  torch::Tensor loss_sum(const std::vector<int64_t>& rows) override {
-    torch::Tensor loss = inner_.loss_sum(rows);
+  train::TaskInputs inputs(const std::vector<int64_t>& rows) override {
+    return inner_.inputs(rows);
+  }
+  std::vector<int64_t> lengths() const override { return inner_.lengths(); }
+  torch::Tensor loss_sum(const train::TaskInputs& in) override {
+    torch::Tensor loss = inner_.loss_sum(in);
     env_.fault(trainer_ ? trainer_->position().step : 0, loss);
     return loss;
   }
@@ -84,8 +88,8 @@ JobOutcome run_training_job(const JobSpec& spec, const JobEnv& env, TrainingJobP
   settings.max_grad_norm = spec.max_grad_norm;
   settings.data_seed = spec.data_seed;
   settings.logging_steps = spec.logging_steps;
-  settings.bf16 = env.exec.bf16;
-  settings.fused_adamw = env.exec.fused_adamw;
+  settings.group_by_length = spec.group_by_length;
+  settings.exec = env.exec;
 
   // Dropout draws from the global CPU generator: seeded per job from data_seed (a checkpoint
   // restores it on resume).
@@ -124,6 +128,9 @@ JobOutcome run_training_job(const JobSpec& spec, const JobEnv& env, TrainingJobP
       env.on_step(trainer.position().step, trainer.total_steps());
     };
   const bool finished = trainer.run(env.stop_requested, on_epoch_end, on_step);
+  if (trainer.graphs_captured() > 0 && env.progress)
+    env.progress(spec.job_id + ": " + std::to_string(trainer.graphs_captured()) +
+                 " batch shapes captured as CUDA graphs");
   outcome.local_examples = trainer.local_examples();
   outcome.history = trainer.history();
 

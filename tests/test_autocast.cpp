@@ -48,8 +48,11 @@ class ToyTask : public TrainingTask {
   ToyTask(Toy net, torch::Tensor x, torch::Tensor y) : net_(net), x_(x), y_(y) {}
   torch::nn::Module& module() override { return *net_; }
   int64_t num_train() const override { return x_.size(0); }
-  torch::Tensor loss_sum(const std::vector<int64_t>& rows) override {
-    const auto index = torch::tensor(rows, torch::kInt64);
+  TaskInputs inputs(const std::vector<int64_t>& rows) override {
+    return {torch::tensor(rows, torch::kInt64)};
+  }
+  torch::Tensor loss_sum(const TaskInputs& in) override {
+    const auto& index = in.at(0);
     return torch::nn::functional::cross_entropy(
         net_->forward(x_.index_select(0, index)), y_.index_select(0, index),
         torch::nn::functional::CrossEntropyFuncOptions().reduction(torch::kSum));
@@ -72,7 +75,7 @@ std::vector<double> train_losses(bool bf16) {
   s.learning_rate = 2e-2;
   s.warmup_steps = 0;
   s.logging_steps = 1;
-  s.bf16 = bf16;
+  s.exec.bf16 = bf16;
   Trainer trainer(task, s);
   trainer.run();
   std::vector<double> losses;

@@ -95,3 +95,58 @@ TEST(Batching, ShardsAreContiguousAndBalanced) {
 }
 
 }  // namespace
+
+// run.pad_to_multiple_of: the longest row rounded up, capped by the model's positions unless
+// the row itself is longer; padding columns are pad ids with mask 0.
+TEST(Batching, PaddedLengthRoundsUpWithinTheLimit) {
+  using bertgrid::train::padded_length;
+  using bertgrid::train::PadTo;
+  EXPECT_EQ(padded_length(13, PadTo{}), 13);
+  EXPECT_EQ(padded_length(13, PadTo{8, 0}), 16);
+  EXPECT_EQ(padded_length(16, PadTo{8, 0}), 16);
+  EXPECT_EQ(padded_length(17, PadTo{8, 512}), 24);
+  EXPECT_EQ(padded_length(500, PadTo{48, 512}), 512);  // 528 would pass the positions
+  EXPECT_EQ(padded_length(600, PadTo{48, 512}), 600);  // the row itself is longer: untouched
+  EXPECT_EQ(padded_length(0, PadTo{8, 0}), 0);
+  EXPECT_THROW(padded_length(5, PadTo{0, 0}), bertgrid::Error);
+
+  const std::vector<std::vector<int32_t>> ids = {{5, 6, 7}, {8}};
+  const std::vector<int64_t> labels = {1, 0};
+  const auto b = bertgrid::train::pad_batch(ids, labels, {0, 1}, 99, torch::kCPU, PadTo{4, 0});
+  ASSERT_EQ(b.input_ids.sizes(), torch::IntArrayRef({2, 4}));
+  EXPECT_TRUE(b.input_ids.equal(torch::tensor({{5, 6, 7, 99}, {8, 99, 99, 99}}).to(torch::kInt64)));
+  EXPECT_TRUE(
+      b.attention_mask.equal(torch::tensor({{1, 1, 1, 0}, {1, 0, 0, 0}}).to(torch::kInt64)));
+}
+
+// group_by_length: HF's LengthGroupedSampler rule on a given shuffle. 20 rows, batch 2: megabatches
+// of min(20 / 8, 50) * 2 = 4 rows, each longest first; the longest row (18, length 25, in the
+// fourth megabatch) swapped to the front. Expected values from the rule applied by hand (and in
+// Python's sorted, which is stable like std::stable_sort).
+TEST(Batching, LengthGroupedOrderFollowsHfGroupByLength) {
+  std::vector<int64_t> lengths, order;
+  for (int64_t i = 0; i < 20; ++i) {
+    lengths.push_back((i * 37) % 23 + 3);
+    order.push_back((i * 7) % 20);
+  }
+  EXPECT_EQ(
+      length_grouped_order(order, lengths, 2),
+      (std::vector<int64_t>{18, 14, 7, 0, 8, 9, 2, 15, 3, 16, 17, 10, 1, 11, 4, 5, 13, 6, 19, 12}));
+  // Batch 8: one megabatch of 8 rows (20 / 32 rounds to 0, so 1), then 8, then the last 4.
+  EXPECT_EQ(
+      length_grouped_order(order, lengths, 8),
+      (std::vector<int64_t>{18, 1, 14, 9, 7, 2, 15, 0, 8, 3, 16, 11, 4, 17, 10, 5, 13, 6, 19, 12}));
+  // The point of it: fewer padded cells (batch rows times the batch's longest row).
+  auto padded_cells = [&](const std::vector<int64_t>& o) {
+    int64_t cells = 0;
+    for (const auto& b : make_batches(o, 2)) {
+      int64_t longest = 0;
+      for (int64_t r : b) longest = std::max(longest, lengths[static_cast<size_t>(r)]);
+      cells += longest * static_cast<int64_t>(b.size());
+    }
+    return cells;
+  };
+  EXPECT_LT(padded_cells(length_grouped_order(order, lengths, 2)), padded_cells(order));
+  EXPECT_TRUE(length_grouped_order({}, lengths, 2).empty());
+  EXPECT_THROW(length_grouped_order({0, 20}, lengths, 2), bertgrid::Error);
+}

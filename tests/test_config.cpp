@@ -115,3 +115,27 @@ TEST(Config, SpeedSwitchesAreReadAndTyped) {
   EXPECT_EQ(error_of(std::string(kMinimal) + "[run]\nprecision = \"fp16\"\n"),
             "c.toml:6:13: 'run.precision' must be \"fp32\" or \"bf16\"");
 }
+
+TEST(Config, GroupByLengthIsForFinetunesOnly) {
+  EXPECT_TRUE(
+      parse_run_config(std::string(kMinimal) + "[finetune]\ngroup_by_length = true\n", "c.toml")
+          .finetune.group_by_length);
+  EXPECT_FALSE(parse_run_config(kMinimal, "c.toml").finetune.group_by_length);
+  EXPECT_EQ(error_of(std::string(kMinimal) + "[embeddings]\ngroup_by_length = true\n"),
+            "c.toml:6:19: 'embeddings.group_by_length' does not apply: the heads train on "
+            "embeddings, which have no length");
+}
+
+TEST(Config, GraphSwitchesAreReadAndChecked) {
+  const auto cfg = parse_run_config(
+      std::string(kMinimal) + "[run]\ncuda_graphs = true\npad_to_multiple_of = 32\n", "c.toml");
+  EXPECT_TRUE(cfg.run.cuda_graphs);
+  EXPECT_EQ(cfg.run.pad_to_multiple_of, 32);
+  const auto defaults = parse_run_config(kMinimal, "c.toml");
+  EXPECT_FALSE(defaults.run.cuda_graphs);
+  EXPECT_EQ(defaults.run.pad_to_multiple_of, 1);
+  EXPECT_EQ(error_of(std::string(kMinimal) + "[run]\npad_to_multiple_of = 0\n"),
+            "c.toml:6:22: 'run.pad_to_multiple_of' must be positive");
+  EXPECT_EQ(error_of(std::string(kMinimal) + "[run]\ndevice = \"cpu\"\ncuda_graphs = true\n"),
+            "c.toml:7:15: 'run.cuda_graphs' needs a CUDA device, but run.device is \"cpu\"");
+}

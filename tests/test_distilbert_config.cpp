@@ -90,14 +90,26 @@ TEST(DistilBertConfig, WrongTypeNamesTheKey) {
         bertgrid::model::from_json({{"dim", "32"}}, "config.json");
       },
       "config.json: key \"dim\" must be an integer");
-  expect_error_containing([] { bertgrid::model::from_json({{"dropout", true}}, "c"); }, "key \"dropout\"");
-  expect_error_containing([] { bertgrid::model::from_json({{"activation", 1}}, "c"); }, "key \"activation\"");
+  expect_error_containing(
+      [] {
+        bertgrid::model::from_json({{"dropout", true}}, "c");
+      },
+      "key \"dropout\"");
+  expect_error_containing(
+      [] {
+        bertgrid::model::from_json({{"activation", 1}}, "c");
+      },
+      "key \"activation\"");
   expect_error_containing(
       [] {
         bertgrid::model::from_json({{"sinusoidal_pos_embds", 0}}, "c");
       },
       "key \"sinusoidal_pos_embds\"");
-  expect_error_containing([] { bertgrid::model::from_json({{"n_layers", 2.5}}, "c"); }, "key \"n_layers\"");
+  expect_error_containing(
+      [] {
+        bertgrid::model::from_json({{"n_layers", 2.5}}, "c");
+      },
+      "key \"n_layers\"");
 }
 
 TEST(DistilBertConfig, HeadsMustDivideDim) {

@@ -31,6 +31,26 @@ TEST(ExecutionSetup, SwitchesComeFromTheRunSection) {
   EXPECT_FALSE(plain.bf16);
   EXPECT_FALSE(plain.fused_adamw);
   EXPECT_TRUE(plain.async_copies);
+  EXPECT_FALSE(plain.cuda_graphs);
+  EXPECT_EQ(plain.pad_to_multiple_of, 1);
+  EXPECT_EQ(
+      make_execution(config_with_run("device = \"cpu\"\npad_to_multiple_of = 16\n"), 0, 1, "here")
+          .pad_to_multiple_of,
+      16);
+}
+
+// run.cuda_graphs where the rank lands on the CPU (device "auto" on a machine without a GPU) is
+// refused at start-up, not at the first training step.
+TEST(ExecutionSetup, CudaGraphsNeedAGpu) {
+  if (torch::cuda::is_available()) GTEST_SKIP() << "this machine has a GPU";
+  try {
+    make_execution(config_with_run("device = \"auto\"\ncuda_graphs = true\n"), 0, 1, "here");
+    FAIL() << "run.cuda_graphs on the CPU was accepted";
+  } catch (const bertgrid::Error& e) {
+    EXPECT_STREQ(e.what(),
+                 "run.cuda_graphs = true needs a GPU, but this rank runs on the CPU (run.device = "
+                 "\"auto\")");
+  }
 }
 
 TEST(ExecutionSetup, AutoTakesAGpuOnlyWhereThereIsOne) {

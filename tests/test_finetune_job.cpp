@@ -168,3 +168,52 @@ TEST(FinetuneJob, EpochCheckpointsOnlyWhenConfigured) {
     EXPECT_EQ(seen_after_epoch_one, on) << "epoch_checkpoints = " << on;
   }
 }
+
+// run.pad_to_multiple_of pads token batches further; padding is masked, so without dropout (whose
+// draws follow the tensor shapes) the job computes the same numbers up to float32 rounding of
+// longer reductions: every logged loss and the final eval losses within 1e-5 relative. With
+// dropout the draws differ, which shows the padding reached the batches.
+TEST(FinetuneJob, PaddingToAMultipleChangesOnlyRounding) {
+  auto run = [](int64_t multiple, bool dropout) {
+    auto cfg = tiny_config();
+    if (!dropout)
+      cfg.model.dropout = cfg.model.attention_dropout = cfg.model.seq_classif_dropout = 0;
+    const auto data = tiny_data(cfg);
+    TempDir dir;
+    auto env = tiny_env(cfg, data, dir / "job");
+    env.exec.pad_to_multiple_of = multiple;
+    auto outcome = jobs::run_finetune(tiny_spec(cfg, 1), env);
+    EXPECT_EQ(outcome.record.status, "ok");
+    return outcome;
+  };
+  const auto exact = run(1, false);
+  const auto padded = run(32, false);
+  ASSERT_EQ(exact.history.size(), padded.history.size());
+  for (size_t i = 0; i < exact.history.size(); ++i)
+    EXPECT_NEAR(padded.history[i].loss, exact.history[i].loss, 1e-5 * exact.history[i].loss)
+        << exact.history[i].kind << " step " << exact.history[i].step;
+  EXPECT_NEAR(padded.record.eval_loss, exact.record.eval_loss, 1e-5 * exact.record.eval_loss);
+  EXPECT_NEAR(padded.record.eval_train_loss, exact.record.eval_train_loss,
+              1e-5 * exact.record.eval_train_loss);
+  EXPECT_NE(run(1, true).history.front().loss, run(32, true).history.front().loss);
+}
+
+// finetune.group_by_length: the job trains on HF's length-grouped batches, a different batch
+// composition (so a different first logged loss) over the same rows and steps.
+TEST(FinetuneJob, GroupByLengthRegroupsTheBatches) {
+  auto run = [](bool grouped) {
+    auto cfg = tiny_config();
+    cfg.finetune.group_by_length = grouped;
+    const auto data = tiny_data(cfg);
+    TempDir dir;
+    auto spec = tiny_spec(cfg, 1);
+    auto outcome = jobs::run_finetune(spec, tiny_env(cfg, data, dir / "job"));
+    EXPECT_EQ(outcome.record.status, "ok");
+    return outcome;
+  };
+  const auto plain = run(false);
+  const auto grouped = run(true);
+  ASSERT_EQ(plain.history.size(), grouped.history.size());
+  EXPECT_EQ(plain.local_examples, grouped.local_examples);
+  EXPECT_NE(plain.history.front().loss, grouped.history.front().loss);
+}

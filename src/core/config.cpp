@@ -127,6 +127,7 @@ void read_train(TableReader& r, TrainConfig& t) {
   r.read_list("init_seed", t.init_seed);
   r.read_list("data_seed", t.data_seed);
   r.read("logging_steps", t.logging_steps);
+  r.read("group_by_length", t.group_by_length);
 }
 
 // Validation: each failed check names the key, its position in the file and the bad value.
@@ -235,6 +236,11 @@ void validate(const RunConfig& cfg, const Checker& c) {
             "must be \"auto\", \"cpu\" or \"cuda\"");
   c.require(r.precision == "fp32" || r.precision == "bf16", "run.precision",
             "must be \"fp32\" or \"bf16\"");
+  c.require(!cfg.embeddings.head.group_by_length, "embeddings.group_by_length",
+            "does not apply: the heads train on embeddings, which have no length");
+  c.require(r.pad_to_multiple_of > 0, "run.pad_to_multiple_of", "must be positive");
+  c.require(!r.cuda_graphs || r.device != "cpu", "run.cuda_graphs",
+            "needs a CUDA device, but run.device is \"cpu\"");
 }
 
 }  // namespace
@@ -319,6 +325,8 @@ RunConfig parse_run_config(const std::string& text, const std::string& source_na
       u.read("fused_adamw", c.run.fused_adamw);
       u.read("async_copies", c.run.async_copies);
       u.read("epoch_checkpoints", c.run.epoch_checkpoints);
+      u.read("cuda_graphs", c.run.cuda_graphs);
+      u.read("pad_to_multiple_of", c.run.pad_to_multiple_of);
       u.finish();
     }
     r.finish();

@@ -47,6 +47,9 @@ struct TrainConfig {
   std::vector<uint64_t> init_seed = {42};
   std::vector<uint64_t> data_seed = {42};
   int64_t logging_steps = 10;
+  // HF's group_by_length: each epoch's shuffled order regrouped so that a batch holds rows of
+  // similar length (less padding; a different batch composition). Token jobs only.
+  bool group_by_length = false;
 };
 
 struct EmbeddingConfig {
@@ -73,6 +76,13 @@ struct RunSettings {
   // without warning resumes from its last epoch. Off: checkpoints only on a stop signal
   // (SIGTERM/SIGUSR1), which saves ~0.8 GB of writes per epoch at distilbert-base's size.
   bool epoch_checkpoints = true;
+  // CUDA graphs of the training step (forward and backward), one per batch shape: launch costs
+  // paid once per shape instead of every step (CUDA only). Pair with pad_to_multiple_of, which
+  // keeps the number of shapes small.
+  bool cuda_graphs = false;
+  // Token batches are padded to a multiple of this (never beyond the model's positions): padding
+  // is masked, so only float rounding changes; fewer distinct shapes for graphs and kernels.
+  int64_t pad_to_multiple_of = 1;
 };
 
 struct RunConfig {

@@ -49,6 +49,33 @@ std::vector<int64_t> epoch_permutation(uint64_t data_seed, int64_t epoch, int64_
   return perm;
 }
 
+std::vector<int64_t> length_grouped_order(const std::vector<int64_t>& order,
+                                          const std::vector<int64_t>& lengths, int64_t batch_size) {
+  if (batch_size <= 0)
+    throw Error("length_grouped_order: batch_size " + std::to_string(batch_size));
+  for (int64_t row : order)
+    if (row < 0 || static_cast<size_t>(row) >= lengths.size())
+      throw Error("length_grouped_order: row " + std::to_string(row) + " has no length (" +
+                  std::to_string(lengths.size()) + " lengths)");
+  const auto n = static_cast<int64_t>(order.size());
+  const int64_t mult = std::max<int64_t>(1, std::min<int64_t>(n / (4 * batch_size), 50));
+  const auto mega = static_cast<size_t>(mult * batch_size);
+  auto length = [&](int64_t row) { return lengths[static_cast<size_t>(row)]; };
+  std::vector<int64_t> out = order;
+  std::vector<size_t> starts;
+  for (size_t begin = 0; begin < out.size(); begin += mega) {
+    const auto first = out.begin() + static_cast<std::ptrdiff_t>(begin);
+    const auto last = out.begin() + static_cast<std::ptrdiff_t>(std::min(out.size(), begin + mega));
+    std::stable_sort(first, last, [&](int64_t a, int64_t b) { return length(a) > length(b); });
+    starts.push_back(begin);
+  }
+  size_t longest = 0;  // the first megabatch whose head is the longest head
+  for (size_t k = 1; k < starts.size(); ++k)
+    if (length(out[starts[k]]) > length(out[starts[longest]])) longest = k;
+  if (!starts.empty()) std::swap(out[0], out[starts[longest]]);
+  return out;
+}
+
 std::vector<std::vector<int64_t>> make_batches(const std::vector<int64_t>& order,
                                                int64_t batch_size) {
   if (batch_size <= 0) throw Error("make_batches: batch_size " + std::to_string(batch_size));
@@ -79,6 +106,16 @@ torch::Tensor restore_order(const torch::Tensor& values, const std::vector<int64
   }
   auto index = torch::tensor(order, torch::kInt64).to(values.device());
   return torch::empty_like(values).index_copy_(0, index, values);
+}
+
+int64_t padded_length(int64_t longest, const PadTo& pad) {
+  if (pad.multiple <= 0 || pad.limit < 0 || longest < 0) {
+    throw Error("padded_length: multiple " + std::to_string(pad.multiple) + ", limit " +
+                std::to_string(pad.limit) + ", longest " + std::to_string(longest));
+  }
+  const int64_t rounded = (longest + pad.multiple - 1) / pad.multiple * pad.multiple;
+  if (pad.limit > 0 && rounded > pad.limit) return std::max(longest, pad.limit);
+  return rounded;
 }
 
 Shard shard_range(int64_t batch_size, int rank, int world_size) {

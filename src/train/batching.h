@@ -20,6 +20,14 @@ namespace bertgrid::train {
 // Fisher-Yates shuffle with unbiased bounded draws. Never depends on ranks or libtorch.
 std::vector<int64_t> epoch_permutation(uint64_t data_seed, int64_t epoch, int64_t n);
 
+// HF Trainer's group_by_length order (its LengthGroupedSampler) applied to a shuffled order:
+// cut `order` into megabatches of m * batch_size rows, m = min(n / (4 * batch_size), 50) but at
+// least 1; sort each megabatch by length, longest first (ties keep their order); then swap the
+// longest row of all (the first megabatch holding it) to the very front, so the largest batch
+// comes first. lengths[i] is row i's length. Throws bertgrid::Error for a row without a length.
+std::vector<int64_t> length_grouped_order(const std::vector<int64_t>& order,
+                                          const std::vector<int64_t>& lengths, int64_t batch_size);
+
 // Consecutive slices of `order` of batch_size (the last one smaller when it does not divide).
 std::vector<std::vector<int64_t>> make_batches(const std::vector<int64_t>& order,
                                                int64_t batch_size);
@@ -32,19 +40,30 @@ struct Batch {
   torch::Tensor labels;
 };
 
+// How long a padded batch is: the longest sequence rounded up to a multiple (1: the longest
+// itself, dynamic padding), but never beyond `limit` (the model's positions; 0: no limit) unless
+// the longest sequence already is.
+struct PadTo {
+  int64_t multiple = 1;
+  int64_t limit = 0;
+};
+int64_t padded_length(int64_t longest, const PadTo& pad);
+
 // Builds a Batch from token-id lists. `indices` picks the rows; ids[i] are example i's token
-// ids, labels[i] its label. Padding uses pad_id with attention mask 0. Throws bertgrid::Error
-// for an empty batch or an index out of range. Tensors are put on `device`.
+// ids, labels[i] its label. Padding uses pad_id with attention mask 0, to padded_length(longest
+// in the batch, pad). Throws bertgrid::Error for an empty batch or an index out of range.
+// Tensors are put on `device`.
 template <typename Id, typename Label>
 Batch pad_batch(const std::vector<std::vector<Id>>& ids, const std::vector<Label>& labels,
                 const std::vector<int64_t>& indices, int64_t pad_id,
-                torch::Device device = torch::kCPU);
+                torch::Device device = torch::kCPU, const PadTo& pad = {});
 
 // The same batch, put on the device as `exec` says (pinned, non-blocking copies on CUDA).
 template <typename Id, typename Label>
 Batch pad_batch(const std::vector<std::vector<Id>>& ids, const std::vector<Label>& labels,
-                const std::vector<int64_t>& indices, int64_t pad_id, const Execution& exec) {
-  Batch host = pad_batch(ids, labels, indices, pad_id);
+                const std::vector<int64_t>& indices, int64_t pad_id, const Execution& exec,
+                const PadTo& pad = {}) {
+  Batch host = pad_batch(ids, labels, indices, pad_id, torch::kCPU, pad);
   return Batch{exec.to_device(host.input_ids), exec.to_device(host.attention_mask),
                exec.to_device(host.labels)};
 }
@@ -76,7 +95,8 @@ std::vector<int64_t> shard_batch(const std::vector<int64_t>& batch, int rank, in
 
 template <typename Id, typename Label>
 Batch pad_batch(const std::vector<std::vector<Id>>& ids, const std::vector<Label>& labels,
-                const std::vector<int64_t>& indices, int64_t pad_id, torch::Device device) {
+                const std::vector<int64_t>& indices, int64_t pad_id, torch::Device device,
+                const PadTo& pad) {
   if (indices.empty()) throw Error("pad_batch: empty batch");
   if (ids.size() != labels.size()) {
     throw Error("pad_batch: " + std::to_string(ids.size()) + " token lists but " +
@@ -91,7 +111,7 @@ Batch pad_batch(const std::vector<std::vector<Id>>& ids, const std::vector<Label
     longest = std::max(longest, ids[static_cast<size_t>(index)].size());
   }
   const auto rows = static_cast<int64_t>(indices.size());
-  const auto cols = static_cast<int64_t>(longest);
+  const auto cols = padded_length(static_cast<int64_t>(longest), pad);
   auto input_ids = torch::full({rows, cols}, pad_id, torch::kInt64);
   auto mask = torch::zeros({rows, cols}, torch::kInt64);
   auto label_tensor = torch::empty({rows}, torch::kInt64);

@@ -12,6 +12,8 @@ struct Execution {
   bool bf16 = false;         // autocast: matrix products in bfloat16 (run.precision = "bf16")
   bool fused_adamw = false;  // torch's fused AdamW kernel (run.fused_adamw)
   bool async_copies = true;  // pinned host buffers, non-blocking copies (CUDA only)
+  bool cuda_graphs = false;  // training steps captured and replayed per batch shape (CUDA only)
+  int64_t pad_to_multiple_of = 1;  // token batches padded to a multiple of this (run section)
 
   // `host` (a CPU tensor) on the device. With async_copies on CUDA the copy goes through pinned
   // memory without blocking the host (the pinned block is kept until the copy is done); on the

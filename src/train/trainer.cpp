@@ -2,7 +2,6 @@
 
 #include <cmath>
 
-#include "core/torch_compat.h"
 #include "train/batching.h"
 #include "train/clip.h"
 
@@ -23,9 +22,31 @@ Trainer::Trainer(TrainingTask& task, const TrainerSettings& settings, dist::Allr
       steps_per_epoch_(train::total_steps(task.num_train(), settings.batch_size, 1)) {
   AdamWOptions options;
   options.weight_decay = settings.weight_decay;
-  options.fused = settings.fused_adamw;
+  options.fused = settings.exec.fused_adamw;
   adamw_ = std::make_unique<AdamW>(flat_->params(), flat_->grads(), flat_->decay_mask(), options);
+  if (settings.exec.cuda_graphs)
+    graphs_ =
+        std::make_unique<StepGraphs>(task, *flat_, flat_->params().device(), settings.exec.bf16);
   status_ = torch::zeros({3}, flat_->params().options());
+  if (settings.group_by_length) {
+    row_lengths_ = task.lengths();
+    if (static_cast<int64_t>(row_lengths_.size()) != task.num_train())
+      throw Error("group_by_length: the task gives " + std::to_string(row_lengths_.size()) +
+                  " row lengths for " + std::to_string(task.num_train()) + " training rows");
+  }
+}
+
+torch::Tensor Trainer::forward_backward(const std::vector<int64_t>& rows, double global_n) {
+  const TaskInputs host = task_.inputs(rows);
+  if (graphs_) return graphs_->forward_backward(host, global_n);
+  TaskInputs inputs;
+  for (const auto& t : host) inputs.push_back(settings_.exec.to_device(t));
+  torch::Tensor loss_sum = task_loss(task_, inputs, settings_.exec.bf16);
+  // Backward is queued before anything looks at the loss, so the host never waits for the
+  // device here; a non-finite loss is caught from the step's status, before any update.
+  torch::Tensor local_loss = loss_sum.detach().to(torch::kFloat32).reshape({1});
+  (loss_sum / global_n).backward();
+  return local_loss;
 }
 
 StepResult Trainer::step(const std::vector<int64_t>& global_batch) {
@@ -40,15 +61,7 @@ StepResult Trainer::step(const std::vector<int64_t>& global_batch) {
   torch::Tensor local_loss;  // this rank's loss sum: one float32 on the device
   try {
     if (!local_rows.empty()) {
-      torch::Tensor loss_sum;
-      {
-        compat::AutocastScope autocast(flat_->params().device(), settings_.bf16);
-        loss_sum = task_.loss_sum(local_rows);
-      }
-      // Backward is queued before anything looks at the loss, so the host never waits for the
-      // device here; a non-finite loss is caught from the status below, before any update.
-      local_loss = loss_sum.detach().to(torch::kFloat32).reshape({1});
-      (loss_sum / global_n).backward();
+      local_loss = forward_backward(local_rows, global_n);
       flat_->check_views();
     }
   } catch (const std::exception& e) {
@@ -99,7 +112,9 @@ bool Trainer::run(const std::function<bool()>& stop_requested,
                   const std::function<void(int64_t epoch)>& on_epoch_end,
                   const std::function<void(const StepResult&)>& on_step) {
   while (position_.epoch < settings_.epochs) {
-    const auto order = epoch_permutation(settings_.data_seed, position_.epoch, task_.num_train());
+    auto order = epoch_permutation(settings_.data_seed, position_.epoch, task_.num_train());
+    if (settings_.group_by_length)
+      order = length_grouped_order(order, row_lengths_, settings_.batch_size);
     const auto batches = make_batches(order, settings_.batch_size);
     while (position_.batch < static_cast<int64_t>(batches.size())) {
       if (settings_.max_steps > 0 && position_.step >= settings_.max_steps) return true;

@@ -16,8 +16,11 @@
 #include "core/error.h"
 #include "dist/allreduce.h"
 #include "train/adamw.h"
+#include "train/execution.h"
 #include "train/flat_params.h"
 #include "train/schedule.h"
+#include "train/step_graphs.h"
+#include "train/training_task.h"
 
 namespace bertgrid::train {
 
@@ -31,18 +34,10 @@ struct TrainerSettings {
   uint64_t data_seed = 0;
   int64_t logging_steps = 10;
   int64_t max_steps = 0;  // > 0: the schedule's total steps (HF max_steps) instead of the epochs'
-  bool bf16 = false;      // the task's loss (forward pass) under bfloat16 autocast
-  bool fused_adamw = false;  // torch's fused AdamW kernel instead of the single-tensor path
-};
-
-// What a job hands the trainer.
-class TrainingTask {
- public:
-  virtual ~TrainingTask() = default;
-  virtual torch::nn::Module& module() = 0;
-  virtual int64_t num_train() const = 0;
-  // Sum (not mean) of the cross-entropy over these training rows, with dropout as configured.
-  virtual torch::Tensor loss_sum(const std::vector<int64_t>& rows) = 0;
+  bool group_by_length = false;  // HF's length-grouped order (needs TrainingTask::lengths)
+  // Where the steps run and how: bf16 autocast of the task's loss, the fused AdamW kernel, CUDA
+  // graphs, the host-to-device copies of the inputs.
+  Execution exec;
 };
 
 // One line of the step history: every `logging_steps` steps a "train" entry (mean loss since the
@@ -106,6 +101,8 @@ class Trainer {
   const TrainerSettings& settings() const { return settings_; }
   // Examples this rank computed the loss on, over all steps so far (its share, not the batch).
   int64_t local_examples() const { return local_examples_; }
+  // Batch shapes captured as CUDA graphs so far (0 without exec.cuda_graphs).
+  size_t graphs_captured() const { return graphs_ ? graphs_->captured() : 0; }
 
   // Restores a checkpointed position (weights and AdamW state are restored through flat() and
   // optimizer()).
@@ -119,12 +116,18 @@ class Trainer {
   int group_rank_, group_size_;
   std::unique_ptr<FlatParams> flat_;
   std::unique_ptr<AdamW> adamw_;
+  std::unique_ptr<StepGraphs> graphs_;  // exec.cuda_graphs only
+  std::vector<int64_t> row_lengths_;    // group_by_length only
   LinearSchedule schedule_;
   int64_t steps_per_epoch_;
   TrainerPosition position_;
   std::vector<HistoryEntry> history_;
   int64_t local_examples_ = 0;
   torch::Tensor status_;  // [loss sum, failed ranks, examples], summed over the group each step
+
+  // This rank's loss sum over its rows (float32 [1] on the device), its backward queued with
+  // the gradient of loss_sum / global_n accumulated into the flat grads.
+  torch::Tensor forward_backward(const std::vector<int64_t>& rows, double global_n);
 };
 
 }  // namespace bertgrid::train
