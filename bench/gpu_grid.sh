@@ -154,7 +154,10 @@ run_variant() {  # VARIANT
   local -a tokens
   IFS=- read -ra tokens <<<"$v"
   precision=${tokens[0]}
-  case $precision in fp32 | bf16) ;; *) note "unknown precision in variant $v"; return ;; esac
+  case $precision in
+    fp32 | bf16) ;;
+    *) row "bertgrid $v" skipped "" "unknown precision $precision"; return ;;
+  esac
   for token in "${tokens[@]:1}"; do
     case $token in
       fused) fused=true async=true ;;
@@ -162,7 +165,7 @@ run_variant() {  # VARIANT
       pad[0-9]*) pad=${token#pad} ;;
       np[0-9]*) np=${token#np} ;;
       mps) mps=1 ;;
-      *) note "unknown switch $token in variant $v"; return ;;
+      *) row "bertgrid $v" skipped "" "unknown switch $token"; return ;;
     esac
   done
   [ -z "$pad" ] && { [ "$graphs" = true ] && pad=32 || pad=1; }
