@@ -1,8 +1,9 @@
 // bench_embedding_stage: the fixed costs of the grid's embedding stage (jobs/embedding_stage.cpp)
 // for a randomly initialised encoder, piece by piece, without the encoder forwards: drawing the
-// classifier (make_classifier's random path), writing the drawn encoder as safetensors and
-// hashing it (what the stage did before the random-init key), the vocab and data-file hashes of
-// the fingerprint, the whole fingerprint, and the HDF5 write of embeddings of the real sizes.
+// classifier (make_classifier's random path), the random-init weights key, writing the drawn
+// encoder as safetensors and hashing it ("old": what the stage did before the key, and what the
+// pretrained path's hash of model.safetensors costs), the vocab and data-file hashes, the whole
+// fingerprint both ways, and the HDF5 write of embeddings of the real sizes.
 //
 // Usage: bench_embedding_stage [--shape base|tiny] [--repeats R] [--shared DIR] [--tmp DIR]
 //                              [--threads T]
@@ -97,6 +98,10 @@ int main(int argc, char** argv) {
       model::init_weights(*classifier, arch, seed);
     });
     classifier->eval();
+    time_piece("  of which init_weights", repeats,
+               [&] { model::init_weights(*classifier, arch, seed); });
+    time_piece("new: random_weights_key", repeats,
+               [&] { model::random_weights_key(*classifier->distilbert, arch, seed); });
 
     // The stage before the random-init key: rank 0 saved the drawn encoder, and the fingerprint
     // hashed the file.
@@ -134,6 +139,11 @@ int main(int argc, char** argv) {
     });
     fp.weights_path = weights;
     time_piece("old: fingerprint (file)", repeats, [&] { model::embedding_fingerprint(fp); });
+    fp.weights_path.clear();
+    time_piece("new: fingerprint (random key)", repeats, [&] {
+      fp.weights_key = model::random_weights_key(*classifier->distilbert, arch, seed);
+      model::embedding_fingerprint(fp);
+    });
 
     // The HDF5 write of the stage's embeddings: 5 strategies of [N, dim] float32 per split.
     io::EmbeddingsFile file;
