@@ -8,27 +8,11 @@
 #include "dist/collectives.h"
 #include "io/embeddings_h5.h"
 #include "model/embedder.h"
-#include "model/safetensors.h"
 #include "model_source.h"
 
 namespace bertgrid::jobs {
 namespace fs = std::filesystem;
 namespace {
-
-// The weights the stage encodes with: the model directory's, or (random init) the drawn encoder
-// saved beside the run, so that its bytes enter the fingerprint like a checkpoint's would.
-std::string weights_file(const RunConfig& cfg, model::DistilBertForSequenceClassification& m,
-                         const std::string& run_dir, int rank) {
-  if (cfg.model.init == "pretrained") return cfg.model.dir + "/model.safetensors";
-  const std::string path = run_dir + "/random_encoder.safetensors";
-  if (rank == 0) {
-    std::vector<std::pair<std::string, torch::Tensor>> tensors;
-    for (const auto& p : m->distilbert->named_parameters())
-      tensors.emplace_back("distilbert." + p.key(), p.value());
-    model::save_safetensors(path, tensors);
-  }
-  return path;
-}
 
 std::vector<std::pair<std::string, std::string>> data_files(const RunConfig& cfg,
                                                             const PreparedData& data,
@@ -132,12 +116,11 @@ EmbeddingStageResult run_embedding_stage(const RunConfig& cfg, const PreparedDat
   const uint64_t seed = cfg.embeddings.head.init_seed.at(0);
   auto classifier = make_classifier(cfg, arch, seed);
   classifier->eval();
-  std::string weights;
-  dist::all_or_none(world.comm(),
-                    [&] { weights = weights_file(cfg, classifier, run_dir, world.rank()); });
 
+  // The weights enter the key as the checkpoint's SHA-256, or (random init) as what determines
+  // the draw: seed, architecture and a sample of the drawn values (nothing is written).
   model::FingerprintInputs fp;
-  fp.weights_path = weights;
+  if (cfg.model.init == "pretrained") fp.weights_path = cfg.model.dir + "/model.safetensors";
   fp.vocab_path = vocab_path(cfg);
   fp.max_length = std::min(cfg.data.max_length, arch.max_position_embeddings);
   fp.data_files = data_files(cfg, data, data_dir);
@@ -148,6 +131,8 @@ EmbeddingStageResult run_embedding_stage(const RunConfig& cfg, const PreparedDat
   int64_t hit = 0;
   dist::all_or_none(world.comm(), [&] {
     if (world.rank() != 0) return;
+    if (cfg.model.init != "pretrained")
+      fp.weights_key = model::random_weights_key(*classifier->distilbert, arch, seed);
     res.fingerprint = model::embedding_fingerprint(fp);
     hit = fs::exists(res.path) && io::read_fingerprint(res.path) == res.fingerprint;
   });

@@ -1,6 +1,7 @@
 // Tests for the embedder: golden/forward.safetensors pooled_<STRATEGY> from the tiny model at
 // any batch size (padding independence), the notebook's pooling with corpus padding, truncation
-// counting, batch plans for sharding, and the fingerprint. Tolerance 1e-5 absolute (README).
+// counting, batch plans for sharding, the fingerprint and the key of a randomly initialised
+// encoder. Tolerance 1e-5 absolute (README).
 #include <gtest/gtest.h>
 
 #include <filesystem>
@@ -11,6 +12,7 @@
 #include "model/embedder.h"
 #include "model/hf_dir.h"
 #include "model/safetensors.h"
+#include "model/sha256.h"
 #include "tensor_compare.h"
 
 namespace bertgrid::model {
@@ -157,6 +159,94 @@ TEST(Embedder, FingerprintChangesWithEachInput) {
   changed = in;
   changed.vocab_path = kGolden + "/README.md";
   EXPECT_NE(embedding_fingerprint(changed), base);
+}
+
+// A small architecture and an encoder of it drawn from `seed`.
+DistilBertConfig small_arch() {
+  DistilBertConfig arch;
+  arch.vocab_size = 100;
+  arch.dim = 32;
+  arch.n_layers = 2;
+  arch.n_heads = 4;
+  arch.hidden_dim = 64;
+  arch.max_position_embeddings = 64;
+  return arch;
+}
+
+DistilBertModel drawn(const DistilBertConfig& arch, uint64_t seed) {
+  DistilBertModel m(arch);
+  init_weights(*m, arch, seed);
+  return m;
+}
+
+TEST(Embedder, RandomWeightsKeyFollowsSeedArchitectureAndDrawnValues) {
+  const auto arch = small_arch();
+  const std::string base = random_weights_key(*drawn(arch, 7), arch, 7);
+  EXPECT_EQ(base.size(), 64u);
+  EXPECT_EQ(random_weights_key(*drawn(arch, 7), arch, 7), base);  // equal inputs, equal keys
+  EXPECT_NE(random_weights_key(*drawn(arch, 8), arch, 8), base);  // the seed
+  auto wider = arch;
+  wider.hidden_dim = 128;
+  EXPECT_NE(random_weights_key(*drawn(wider, 7), wider, 7), base);  // the architecture
+  auto other_dropout = arch;  // same parameter shapes and values, another config
+  other_dropout.dropout = 0.2;
+  EXPECT_NE(random_weights_key(*drawn(arch, 7), other_dropout, 7), base);
+  // Seed and architecture as before, other values (a generator that draws differently).
+  EXPECT_NE(random_weights_key(*drawn(arch, 8), arch, 7), base);
+  auto nudged = drawn(arch, 7);
+  {
+    torch::NoGradGuard no_grad;
+    nudged->parameters().back().view({-1})[0].add_(1e-6);  // the last parameter's first value
+  }
+  EXPECT_NE(random_weights_key(*nudged, arch, 7), base);
+}
+
+TEST(Embedder, RandomWeightsKeySamplesTheFirstValuesOfEachParameter) {
+  const auto arch = small_arch();
+  auto m = drawn(arch, 7);
+  const std::string base = random_weights_key(*m, arch, 7, /*sample=*/4);
+  auto word = m->embeddings->word_embeddings->weight;  // [100, 32]
+  torch::NoGradGuard no_grad;
+  word.view({-1})[4].add_(1.0f);  // outside the 4-value sample
+  EXPECT_EQ(random_weights_key(*m, arch, 7, 4), base);
+  EXPECT_NE(random_weights_key(*m, arch, 7, 5), random_weights_key(*drawn(arch, 7), arch, 7, 5));
+  word.view({-1})[3].add_(1.0f);  // inside it
+  EXPECT_NE(random_weights_key(*m, arch, 7, 4), base);
+  EXPECT_THROW(random_weights_key(*m, arch, 7, 0), Error);
+}
+
+TEST(Embedder, FingerprintTakesTheWeightsFileOrTheRandomKey) {
+  FingerprintInputs in;
+  in.weights_key = "k1";
+  in.vocab_path = kTiny + "/vocab.txt";
+  in.data_files = {{"forward_texts.json", kGolden + "/forward_texts.json"}};
+  in.label_map = {{"hate", 1}, {"noHate", 0}};
+  // The format, pinned: changing what a fingerprint means must change its version line.
+  const std::string text =
+      "bertgrid-embeddings-v2\nweights random k1\nvocab " + sha256_file_hex(in.vocab_path) +
+      "\nmax_length 512\n" + "file 18:forward_texts.json " +
+      sha256_file_hex(kGolden + "/forward_texts.json") +
+      "\nlabel 4:hate 1\nlabel 6:noHate 0\npooling masked\n" + "padding dynamic\nprecision fp32\n";
+  const std::string base = embedding_fingerprint(in);
+  EXPECT_EQ(base, sha256_hex(text));
+  auto changed = in;
+  changed.weights_key = "k2";
+  EXPECT_NE(embedding_fingerprint(changed), base);
+  changed = in;
+  changed.weights_key.clear();
+  changed.weights_path = kTiny + "/model.safetensors";
+  EXPECT_NE(embedding_fingerprint(changed), base);
+  changed.weights_key = "k1";  // both
+  try {
+    embedding_fingerprint(changed);
+    FAIL() << "expected an error";
+  } catch (const Error& e) {
+    EXPECT_NE(std::string(e.what()).find("exactly one of weights_path"), std::string::npos)
+        << e.what();
+  }
+  changed.weights_key.clear();  // neither
+  changed.weights_path.clear();
+  EXPECT_THROW(embedding_fingerprint(changed), Error);
 }
 
 }  // namespace

@@ -307,6 +307,8 @@ TEST(GridRun, EmbeddingCacheHitsAndEachFingerprintFieldMisses) {
   ASSERT_EQ(first.status, 0) << first.err;
   EXPECT_EQ(embeddings(out).at("cache_hit"), false);
   EXPECT_GT(embeddings(out).at("encoder_forwards").get<int64_t>(), 0);
+  // Random weights enter the key by seed, architecture and a sample; they are not saved.
+  EXPECT_FALSE(fs::exists(out + "/random_encoder.safetensors"));
   const auto forced = run_mpi(dir, 1, cmd_args(config, out, "--force"));
   ASSERT_EQ(forced.status, 0) << forced.err;
   EXPECT_EQ(embeddings(out).at("cache_hit"), true);
@@ -335,8 +337,9 @@ TEST(GridRun, EmbeddingCacheHitsAndEachFingerprintFieldMisses) {
   expect_miss("labels", base + "\n[data.labels]\nhate = 0\nnoHate = 1\n");
   expect_miss("pooling", with_keys(base, "embeddings", "pooling = \"notebook\"\n"));
   expect_miss("padding", with_keys(base, "embeddings", "padding = \"corpus\"\n"));
-  expect_miss("weights", replaced(base, "init_seed = 7\ndata_seed = 11\n\n[run]",
-                                  "init_seed = 8\ndata_seed = 11\n\n[run]"));
+  expect_miss("init_seed", replaced(base, "init_seed = 7\ndata_seed = 11\n\n[run]",
+                                    "init_seed = 8\ndata_seed = 11\n\n[run]"));
+  expect_miss("architecture", replaced(base, "hidden_dim = 64", "hidden_dim = 96"));
 
   // Another vocab file: the same but for one line.
   std::string vocab_text = read_file(vocab);

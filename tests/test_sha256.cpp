@@ -61,11 +61,36 @@ TEST(Sha256, StreamingInAnyPiecesMatchesOneShot) {
 TEST(Sha256, GoldenFilesMatchSha256sum) {
   EXPECT_EQ(sha256_file_hex(kGolden + "/forward.safetensors"),
             "234e09f8504bdccb33c510bd35eb3c4d78843294f3106d705e3e311969a20b1c");
-  // 4 MB: several 1 MiB read chunks.
+  // 4 MB: many 64 KiB read chunks.
   EXPECT_EQ(sha256_file_hex(kGolden + "/tiny-distilbert/model.safetensors"),
             "3069d6a3dbfa2dc4290c19ad4122d643f2b4e7a890627359cb47bfd83b0d4d22");
   EXPECT_EQ(sha256_file_hex(kGolden + "/tiny-distilbert/config.json"),
             "17db2bf61f03d57f5fb791d8dbfd5186c3f28944f6dcdf523cf24b8d33c76503");
+}
+
+// The SHA extensions path (where this CPU has it) against the portable code, and the portable
+// code against a FIPS 180-4 vector, so that both stay tested on any machine.
+TEST(Sha256, HardwareAndPortablePathsAgree) {
+  RecordProperty("hardware_available", Sha256::hardware_available() ? "yes" : "no");
+  Sha256 portable(/*use_hardware=*/false);
+  portable.update("abc");
+  EXPECT_EQ(portable.finish_hex(),
+            "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad");
+  std::string message;
+  for (int i = 0; i < 5000; ++i) message += static_cast<char>((i * 131 + 7) & 0xff);
+  for (std::size_t length : {0, 1, 55, 56, 63, 64, 65, 127, 128, 129, 1000, 4096, 5000}) {
+    const auto part = std::string_view(message).substr(0, length);
+    Sha256 hardware(/*use_hardware=*/true), software(/*use_hardware=*/false);
+    hardware.update(part);
+    software.update(part);
+    EXPECT_EQ(hardware.finish_hex(), software.finish_hex()) << length << " bytes";
+  }
+  Sha256 in_pieces;  // partial blocks topped up, then several whole blocks at once
+  in_pieces.update(std::string_view(message).substr(0, 10));
+  in_pieces.update(std::string_view(message).substr(10, 4990));
+  Sha256 software(false);
+  software.update(message);
+  EXPECT_EQ(in_pieces.finish_hex(), software.finish_hex());
 }
 
 TEST(Sha256, UnreadableFileNamesIt) {

@@ -169,9 +169,39 @@ EmbedResult embed_all(DistilBertModel& encoder, const std::vector<std::vector<in
   return embed_rows(encoder, ids, rows, options);
 }
 
+std::string random_weights_key(const torch::nn::Module& encoder, const DistilBertConfig& arch,
+                               uint64_t seed, int64_t sample) {
+  if (sample < 1)
+    throw Error("random_weights_key: sample must be at least 1, got " + std::to_string(sample));
+  torch::NoGradGuard no_grad;
+  Sha256 values;
+  for (const auto& p : encoder.named_parameters(/*recurse=*/true)) {
+    const auto flat = p.value().detach().reshape({-1});
+    const auto head = flat.slice(0, 0, std::min(sample, flat.numel()))
+                          .to(torch::kCPU, torch::kFloat32)
+                          .contiguous();
+    std::string shape;
+    for (auto d : p.value().sizes()) shape += (shape.empty() ? "" : ",") + std::to_string(d);
+    values.update(std::to_string(p.key().size()) + ":" + p.key() + " [" + shape + "] " +
+                  std::to_string(head.numel()) + "\n");
+    values.update(head.data_ptr<float>(), static_cast<size_t>(head.numel()) * sizeof(float));
+  }
+  std::string text = "random-init\n";
+  text += "seed " + std::to_string(seed) + "\n";
+  text += "config " + to_json(arch).dump() + "\n";
+  text += "sample " + std::to_string(sample) + " " + values.finish_hex() + "\n";
+  return sha256_hex(text);
+}
+
 std::string embedding_fingerprint(const FingerprintInputs& inputs) {
-  std::string text = "bertgrid-embeddings-v1\n";
-  text += "weights " + sha256_file_hex(inputs.weights_path) + "\n";
+  if (inputs.weights_path.empty() == inputs.weights_key.empty()) {
+    throw Error("embedding fingerprint: set exactly one of weights_path ('" + inputs.weights_path +
+                "') and weights_key ('" + inputs.weights_key + "')");
+  }
+  std::string text = "bertgrid-embeddings-v2\n";
+  text += inputs.weights_key.empty() ? "weights file " + sha256_file_hex(inputs.weights_path)
+                                     : "weights random " + inputs.weights_key;
+  text += "\n";
   text += "vocab " + sha256_file_hex(inputs.vocab_path) + "\n";
   text += "max_length " + std::to_string(inputs.max_length) + "\n";
   for (const auto& [name, path] : inputs.data_files) {

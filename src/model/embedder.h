@@ -12,6 +12,7 @@
 #include <torch/torch.h>
 
 #include "model/distilbert.h"
+#include "model/distilbert_config.h"
 #include "model/pooling.h"
 #include "text/tokenizer.h"
 
@@ -76,7 +77,10 @@ EmbedResult embed_all(DistilBertModel& encoder, const std::vector<std::vector<in
 
 // What an embeddings.h5 depends on; equal fingerprints mean a cached file can be reused.
 struct FingerprintInputs {
-  std::string weights_path;  // model.safetensors
+  // The encoder's weights, exactly one of: a checkpoint file (model.safetensors, hashed whole),
+  // or the key of a random initialisation (random_weights_key).
+  std::string weights_path;
+  std::string weights_key;
   std::string vocab_path;
   int64_t max_length = 512;
   // Every data file read (text files and the annotations csv): a stable name and its path.
@@ -87,9 +91,17 @@ struct FingerprintInputs {
   std::string precision = "fp32";
 };
 
-// SHA-256 hex over a canonical text of the inputs: the weights' and vocab's SHA-256, max_length,
-// each data file's name and SHA-256 (in the given order), the label map, pooling, padding and
-// precision. Errors name an unreadable file.
+// What determines a randomly initialised encoder, without saving or hashing all of it: the
+// init seed, the architecture (its config.json text) and the SHA-256 of every parameter's name,
+// shape and first `sample` values (float32, in registration order), so that a libtorch whose
+// generator draws other values gives another key. Hex SHA-256 of that text.
+std::string random_weights_key(const torch::nn::Module& encoder, const DistilBertConfig& arch,
+                               uint64_t seed, int64_t sample = 4096);
+
+// SHA-256 hex over a canonical text of the inputs ("bertgrid-embeddings-v2"): the weights
+// (the file's SHA-256, or the random-initialisation key), the vocab's SHA-256, max_length, each
+// data file's name and SHA-256 (in the given order), the label map, pooling, padding and
+// precision. Errors name an unreadable file, or say that neither or both weights fields are set.
 std::string embedding_fingerprint(const FingerprintInputs& inputs);
 
 }  // namespace bertgrid::model
