@@ -272,12 +272,18 @@ for step in $steps; do
   esac
 done
 
-# ---- bf16 against fp32: loss curves and final eval losses ----------------------------------
-if [ -n "${grid_s[fp32]:-}" ] && [ -n "${grid_s[bf16]:-}" ]; then
-  "$python" "$here/bench/compare_precision.py" "$work/runs/fp32" "$work/runs/bf16" \
-    >"$work/precision.txt" 2>&1
-  echo "compare_precision exit $?" >>"$work/precision.txt"
-fi
+# ---- loss curves and final eval losses against the plain run --------------------------------
+# bf16 against fp32 (rounding alone: same dropout masks); graphs against no graphs (the same
+# computation with other dropout draws, so the curves agree to dropout noise).
+for pair in fp32:bf16 fp32:fp32-graphs bf16-fused:bf16-fused-graphs fp32:bf16-fused-graphs; do
+  a=${pair%%:*} b=${pair#*:}
+  [ -n "${grid_s[$a]:-}" ] && [ -n "${grid_s[$b]:-}" ] || continue
+  {
+    echo "== $b against $a"
+    "$python" "$here/bench/compare_precision.py" "$work/runs/$a" "$work/runs/$b"
+    echo "compare_precision exit $?"
+  } >>"$work/precision.txt" 2>&1
+done
 
 # ---- the table -----------------------------------------------------------------------------
 {
