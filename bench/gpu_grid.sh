@@ -8,8 +8,8 @@
 #   seconds and ratios, plus the bf16-against-fp32 loss-curve check (bench/compare_precision.py).
 #
 #   DEPS_DIR holds include/ and lib/ (TOML++, utf8proc), data/hate-speech-dataset,
-#   data/bert-base-uncased-vocab/vocab.txt and bench/hf_seed_grid.py (see README: "GPU
-#   benchmark"). OUT_DIR receives log.txt, table.txt and runs.tar.gz (results, manifests,
+#   data/bert-base-uncased-vocab/vocab.txt and bench/hf_seed_grid.py (docs/speed.md, "Running
+#   it"). OUT_DIR receives log.txt, table.txt and runs.tar.gz (results, manifests,
 #   histories).
 #
 #   Environment: BUDGET_S (default 540): the seconds the whole script may take; a step whose
@@ -29,6 +29,8 @@
 #     graphs       + CUDA graphs of the training step, batches padded to a multiple of 32
 #     padN         batches padded to a multiple of N (with graphs: instead of 32)
 #     npN          N ranks sharing the GPU
+#     evalN        evaluation batches of N rows instead of 32 (fewer launches; the same losses
+#                  up to rounding)
 #     mps          under the CUDA MPS daemon (skipped where it is missing)
 #   e.g. fp32, bf16-fused, bf16-fused-graphs, bf16-fused-graphs-np3-mps.
 set -uo pipefail
@@ -41,7 +43,7 @@ here="$(cd "$(dirname "$0")/.." && pwd)"
 build="${BUILD:-$here/build-gpu}"
 budget="${BUDGET_S:-540}"
 device="${DEVICE:-cuda}"
-steps="${STEPS:-grid:fp32 grid:bf16-fused-graphs grid:fp32-graphs tests grid:bf16-fused-graphs-np3-mps hf:tuned grid:bf16-fused grid:bf16 hf:seed grid:bf16-fused-graphs-np3}"
+steps="${STEPS:-grid:fp32 grid:bf16-fused-graphs grid:fp32-graphs tests grid:bf16-fused-graphs-np3-mps grid:bf16-fused-graphs-eval128 hf:tuned grid:bf16-fused grid:bf16 hf:seed grid:bf16-fused-graphs-np3}"
 data="$deps/data/hate-speech-dataset"
 vocab="$deps/data/bert-base-uncased-vocab/vocab.txt"
 log="$out/log.txt"
@@ -102,10 +104,10 @@ note "build done"
 nvidia-smi --query-gpu=name,memory.total,driver_version --format=csv,noheader >>"$log" 2>&1 || true
 
 # ---- the paper grid, once per variant ------------------------------------------------------
-write_config() {  # NAME PRECISION FUSED ASYNC GRAPHS PAD
+write_config() {  # NAME PRECISION FUSED ASYNC GRAPHS PAD EVAL_BATCH
   # The notebook's hyperparameters, the same for the fine-tunes and the heads.
   local hyper
-  hyper=$(printf '%s\n' "batch_size = 16" "eval_batch_size = 32" "learning_rate = 5e-5" \
+  hyper=$(printf '%s\n' "batch_size = 16" "eval_batch_size = $7" "learning_rate = 5e-5" \
     "weight_decay = 0.01" "warmup_steps = 11" "init_seed = 42" "data_seed = 42")
   cat >"$work/$1.toml" <<EOF
 # The paper grid (configs/paper.toml) with random weights of distilbert-base-uncased's shape.
@@ -150,7 +152,7 @@ mps_stop() {
 
 declare -A grid_s
 run_variant() {  # VARIANT
-  local v=$1 np=1 precision fused=false async=false graphs=false pad="" mps=0 token
+  local v=$1 np=1 precision fused=false async=false graphs=false pad="" mps=0 evalbs=32 token
   local -a tokens
   IFS=- read -ra tokens <<<"$v"
   precision=${tokens[0]}
@@ -164,6 +166,7 @@ run_variant() {  # VARIANT
       graphs) graphs=true ;;
       pad[0-9]*) pad=${token#pad} ;;
       np[0-9]*) np=${token#np} ;;
+      eval[0-9]*) evalbs=${token#eval} ;;
       mps) mps=1 ;;
       *) row "bertgrid $v" skipped "" "unknown switch $token"; return ;;
     esac
@@ -174,8 +177,8 @@ run_variant() {  # VARIANT
   fi
   [ "$fused" = true ] && [ "$fused_ok" = 0 ] && fused=false
   if [ $mps = 1 ] && ! mps_start; then row "bertgrid $v" skipped "" "no MPS daemon here"; return; fi
-  write_config "$v" "$precision" "$fused" "$async" "$graphs" "$pad"
-  note "grid $v: np $np, $precision, fused_adamw $fused, async_copies $async, cuda_graphs $graphs, pad $pad, MPS $mps"
+  write_config "$v" "$precision" "$fused" "$async" "$graphs" "$pad" "$evalbs"
+  note "grid $v: np $np, $precision, fused_adamw $fused, async_copies $async, cuda_graphs $graphs, pad $pad, eval batch $evalbs, MPS $mps"
   local start end
   start=$(date +%s.%N)
   local limit

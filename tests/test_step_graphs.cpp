@@ -99,6 +99,7 @@ size_t distinct_shapes() {
 TrainedRun train_small(torch::Device device, bool graphs, bool bf16) {
   torch::manual_seed(3);
   model::DistilBertForSequenceClassification m(small_config());
+  model::init_weights(*m, small_config(), 3);
   m->to(device);
   const auto ids = sentences();
   std::vector<int64_t> labels;

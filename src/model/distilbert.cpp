@@ -51,12 +51,10 @@ void fill_sinusoidal_embeddings(torch::Tensor& weight) {
 
 EmbeddingsImpl::EmbeddingsImpl(const DistilBertConfig& config)
     : max_position_embeddings_(config.max_position_embeddings) {
-  word_embeddings = register_module(
-      "word_embeddings",
-      torch::nn::Embedding(torch::nn::EmbeddingOptions(config.vocab_size, config.dim)
-                               .padding_idx(config.pad_token_id)));
-  position_embeddings = register_module(
-      "position_embeddings", torch::nn::Embedding(config.max_position_embeddings, config.dim));
+  word_embeddings = register_module("word_embeddings",
+                                    Lookup(config.vocab_size, config.dim, config.pad_token_id));
+  position_embeddings =
+      register_module("position_embeddings", Lookup(config.max_position_embeddings, config.dim));
   if (config.sinusoidal_pos_embds) {
     fill_sinusoidal_embeddings(position_embeddings->weight);
     position_embeddings->weight.set_requires_grad(false);
@@ -92,10 +90,10 @@ MultiHeadSelfAttentionImpl::MultiHeadSelfAttentionImpl(const DistilBertConfig& c
                 std::to_string(dim_) + ")");
   }
   dropout = register_module("dropout", torch::nn::Dropout(config.attention_dropout));
-  q_lin = register_module("q_lin", torch::nn::Linear(config.dim, config.dim));
-  k_lin = register_module("k_lin", torch::nn::Linear(config.dim, config.dim));
-  v_lin = register_module("v_lin", torch::nn::Linear(config.dim, config.dim));
-  out_lin = register_module("out_lin", torch::nn::Linear(config.dim, config.dim));
+  q_lin = register_module("q_lin", Dense(config.dim, config.dim));
+  k_lin = register_module("k_lin", Dense(config.dim, config.dim));
+  v_lin = register_module("v_lin", Dense(config.dim, config.dim));
+  out_lin = register_module("out_lin", Dense(config.dim, config.dim));
 }
 
 void MultiHeadSelfAttentionImpl::set_use_sdpa(bool use) {
@@ -161,8 +159,8 @@ FFNImpl::FFNImpl(const DistilBertConfig& config) : gelu_(config.activation == "g
     throw Error("DistilBERT: activation (\"" + config.activation + "\") must be gelu or relu");
   }
   dropout = register_module("dropout", torch::nn::Dropout(config.dropout));
-  lin1 = register_module("lin1", torch::nn::Linear(config.dim, config.hidden_dim));
-  lin2 = register_module("lin2", torch::nn::Linear(config.hidden_dim, config.dim));
+  lin1 = register_module("lin1", Dense(config.dim, config.hidden_dim));
+  lin2 = register_module("lin2", Dense(config.hidden_dim, config.dim));
 }
 
 torch::Tensor FFNImpl::forward(const torch::Tensor& input) {
@@ -241,8 +239,8 @@ void DistilBertModelImpl::set_use_sdpa(bool use) {
 DistilBertForSequenceClassificationImpl::DistilBertForSequenceClassificationImpl(
     const DistilBertConfig& config) {
   distilbert = register_module("distilbert", DistilBertModel(config));
-  pre_classifier = register_module("pre_classifier", torch::nn::Linear(config.dim, config.dim));
-  classifier = register_module("classifier", torch::nn::Linear(config.dim, config.num_labels));
+  pre_classifier = register_module("pre_classifier", Dense(config.dim, config.dim));
+  classifier = register_module("classifier", Dense(config.dim, config.num_labels));
   dropout = register_module("dropout", torch::nn::Dropout(config.seq_classif_dropout));
 }
 
@@ -264,8 +262,8 @@ torch::Tensor DistilBertForSequenceClassificationImpl::forward(
 }
 
 ClassificationHeadImpl::ClassificationHeadImpl(const DistilBertConfig& config) {
-  pre_classifier = register_module("pre_classifier", torch::nn::Linear(config.dim, config.dim));
-  classifier = register_module("classifier", torch::nn::Linear(config.dim, config.num_labels));
+  pre_classifier = register_module("pre_classifier", Dense(config.dim, config.dim));
+  classifier = register_module("classifier", Dense(config.dim, config.num_labels));
   dropout = register_module("dropout", torch::nn::Dropout(config.seq_classif_dropout));
 }
 
@@ -280,21 +278,25 @@ torch::Tensor ClassificationHeadImpl::forward(const torch::Tensor& embedding) {
 
 namespace {
 
-// Draws normal(0, std) on the CPU from `gen` and copies it into `param`, so the values do not
-// depend on the parameter's device.
+// Draws normal(0, std) on the CPU from `gen` into `param` (through a CPU buffer when the
+// parameter lives elsewhere), so the values do not depend on the parameter's device.
 void normal_into(torch::Tensor& param, double std, at::Generator& gen) {
+  if (param.device().is_cpu() && param.scalar_type() == torch::kFloat32 && param.is_contiguous()) {
+    param.normal_(0.0, std, gen);
+    return;
+  }
   auto values = torch::empty(param.sizes(), torch::kFloat32);
   values.normal_(0.0, std, gen);
   param.copy_(values);
 }
 
 void init_one(torch::nn::Module& m, const DistilBertConfig& config, at::Generator& gen) {
-  if (auto* linear = m.as<torch::nn::Linear>()) {
+  if (auto* linear = m.as<Dense>()) {
     normal_into(linear->weight, config.initializer_range, gen);
     if (linear->bias.defined()) linear->bias.zero_();
-  } else if (auto* embedding = m.as<torch::nn::Embedding>()) {
+  } else if (auto* embedding = m.as<Lookup>()) {
     normal_into(embedding->weight, config.initializer_range, gen);
-    if (auto pad = embedding->options.padding_idx()) embedding->weight[*pad].zero_();
+    if (embedding->padding_idx) embedding->weight[*embedding->padding_idx].zero_();
   } else if (auto* norm = m.as<torch::nn::LayerNorm>()) {
     if (norm->weight.defined()) norm->weight.fill_(1.0);
     if (norm->bias.defined()) norm->bias.zero_();

@@ -12,6 +12,7 @@
 #include <torch/torch.h>
 
 #include "model/distilbert_config.h"
+#include "model/layers.h"
 
 namespace bertgrid::model {
 
@@ -21,8 +22,8 @@ struct EmbeddingsImpl : torch::nn::Module {
   // input_ids: (bs, seq_length) int64 -> (bs, seq_length, dim)
   torch::Tensor forward(const torch::Tensor& input_ids);
 
-  torch::nn::Embedding word_embeddings{nullptr};
-  torch::nn::Embedding position_embeddings{nullptr};
+  Lookup word_embeddings{nullptr};
+  Lookup position_embeddings{nullptr};
   torch::nn::LayerNorm LayerNorm{nullptr};  // NOLINT: HF's parameter name
   torch::nn::Dropout dropout{nullptr};
   int64_t max_position_embeddings_;
@@ -47,10 +48,10 @@ struct MultiHeadSelfAttentionImpl : torch::nn::Module {
   int64_t n_heads_;
   int64_t dim_;
   torch::nn::Dropout dropout{nullptr};
-  torch::nn::Linear q_lin{nullptr};
-  torch::nn::Linear k_lin{nullptr};
-  torch::nn::Linear v_lin{nullptr};
-  torch::nn::Linear out_lin{nullptr};
+  Dense q_lin{nullptr};
+  Dense k_lin{nullptr};
+  Dense v_lin{nullptr};
+  Dense out_lin{nullptr};
   bool use_sdpa_;
 };
 TORCH_MODULE(MultiHeadSelfAttention);
@@ -61,8 +62,8 @@ struct FFNImpl : torch::nn::Module {
   torch::Tensor forward(const torch::Tensor& input);  // (bs, seq_length, dim) -> same
 
   torch::nn::Dropout dropout{nullptr};
-  torch::nn::Linear lin1{nullptr};
-  torch::nn::Linear lin2{nullptr};
+  Dense lin1{nullptr};
+  Dense lin2{nullptr};
   bool gelu_;
 };
 TORCH_MODULE(FFN);
@@ -121,8 +122,8 @@ struct DistilBertForSequenceClassificationImpl : torch::nn::Module {
                                        const torch::Tensor& attention_mask = {});
 
   DistilBertModel distilbert{nullptr};
-  torch::nn::Linear pre_classifier{nullptr};
-  torch::nn::Linear classifier{nullptr};
+  Dense pre_classifier{nullptr};
+  Dense classifier{nullptr};
   torch::nn::Dropout dropout{nullptr};
 };
 TORCH_MODULE(DistilBertForSequenceClassification);
@@ -133,8 +134,8 @@ struct ClassificationHeadImpl : torch::nn::Module {
   explicit ClassificationHeadImpl(const DistilBertConfig& config);
   torch::Tensor forward(const torch::Tensor& embedding);  // (bs, dim) -> (bs, num_labels)
 
-  torch::nn::Linear pre_classifier{nullptr};
-  torch::nn::Linear classifier{nullptr};
+  Dense pre_classifier{nullptr};
+  Dense classifier{nullptr};
   torch::nn::Dropout dropout{nullptr};
 };
 TORCH_MODULE(ClassificationHead);
