@@ -26,6 +26,7 @@
 
 #include <unistd.h>
 
+#include "bench_flags.h"
 #include "core/error.h"
 #include "core/threads.h"
 #include "io/embeddings_h5.h"
@@ -37,13 +38,22 @@
 
 namespace {
 
-namespace fs = std::filesystem;
+using bertgrid::bench::flag;
 
-std::string flag(int argc, char** argv, const std::string& name, const std::string& fallback) {
-  for (int i = 1; i + 1 < argc; ++i)
-    if (argv[i] == "--" + name) return argv[i + 1];
-  return fallback;
-}
+constexpr const char* kUsage =
+    "Usage: bench_embedding_stage [--shape base|tiny] [--repeats R] [--shared DIR] [--tmp DIR]\n"
+    "                             [--threads T]\n"
+    "  base = distilbert-base-uncased (vocab 30522, dim 768, 6 layers, 12 heads, hidden 3072);\n"
+    "  tiny = dim 32, 2 layers, 4 heads, hidden 64. Every piece runs R times (default 3); prints\n"
+    "  each piece's median seconds (\"piece NAME SECONDS\"). The data files are sampled_train and\n"
+    "  sampled_test (1,914 + 478 text files) and annotations_metadata.csv, as the paper grid "
+    "lists\n"
+    "  them; the HDF5 file holds 1,914 train and 478 test rows of 5 strategies at the shape's "
+    "dim.\n"
+    "  SHARED_DIR defaults to $BERTGRID_SHARED or ../shared; TMP_DIR (default: a fresh folder\n"
+    "  under the system temp dir, removed at the end) receives the written files.\n";
+
+namespace fs = std::filesystem;
 
 // Runs `piece` `repeats` times and prints and returns the median seconds.
 double time_piece(const std::string& name, int repeats, const std::function<void()>& piece) {
@@ -66,6 +76,7 @@ double time_piece(const std::string& name, int repeats, const std::function<void
 
 int main(int argc, char** argv) {
   using namespace bertgrid;
+  if (bench::wants_help(argc, argv, kUsage)) return 0;
   try {
     const char* env = std::getenv("BERTGRID_SHARED");
     const std::string shared = flag(argc, argv, "shared", env ? env : "../shared");

@@ -15,6 +15,7 @@
 #include <string>
 #include <vector>
 
+#include "bench_flags.h"
 #include "core/error.h"
 #include "core/threads.h"
 #include "model/distilbert.h"
@@ -25,16 +26,21 @@
 
 namespace {
 
-std::string flag(int argc, char** argv, const std::string& name, const std::string& fallback) {
-  for (int i = 1; i + 1 < argc; ++i)
-    if (argv[i] == "--" + name) return argv[i + 1];
-  return fallback;
-}
+using bertgrid::bench::flag;
+
+constexpr const char* kUsage =
+    "Usage: bench_forward [--shape tiny|base] [--sentences N] [--batch-size 32] [--threads T]\n"
+    "                     [--runs R] [--ids-out FILE] [--shared DIR]\n"
+    "  tiny = dim 32, 2 layers, 4 heads, hidden 64; base = 768/6/12/3072. N = 0 (default) takes\n"
+    "  every sentence, else the first N by file_id. --ids-out writes the token ids as JSON\n"
+    "  ({\"ids\": [[...], ...]}) for bench/forward_eager.py. Prints each run and a final line\n"
+    "  \"cpp SHAPE SENT_PER_S\" with the median sentences/s.\n";
 
 }  // namespace
 
 int main(int argc, char** argv) {
   using namespace bertgrid;
+  if (bench::wants_help(argc, argv, kUsage)) return 0;
   try {
     const char* env = std::getenv("BERTGRID_SHARED");
     const std::string shared = flag(argc, argv, "shared", env ? env : "../shared");
