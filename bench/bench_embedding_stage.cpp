@@ -26,7 +26,7 @@
 
 #include <unistd.h>
 
-#include "bench_flags.h"
+#include "bench_common.h"
 #include "core/error.h"
 #include "core/threads.h"
 #include "io/embeddings_h5.h"
@@ -78,8 +78,7 @@ int main(int argc, char** argv) {
   using namespace bertgrid;
   if (bench::wants_help(argc, argv, kUsage)) return 0;
   try {
-    const char* env = std::getenv("BERTGRID_SHARED");
-    const std::string shared = flag(argc, argv, "shared", env ? env : "../shared");
+    const std::string shared = bench::shared_dir(argc, argv);
     const std::string shape = flag(argc, argv, "shape", "base");
     const int repeats = std::max(1, std::stoi(flag(argc, argv, "repeats", "3")));
     const int threads = std::stoi(flag(argc, argv, "threads", "0"));
@@ -92,12 +91,7 @@ int main(int argc, char** argv) {
     }
     fs::create_directories(tmp);
 
-    model::DistilBertConfig arch;  // base by default
-    if (shape == "tiny") {
-      arch.dim = 32, arch.n_layers = 2, arch.n_heads = 4, arch.hidden_dim = 64;
-    } else if (shape != "base") {
-      throw Error("--shape must be base or tiny, got '" + shape + "'");
-    }
+    model::DistilBertConfig arch = bench::shape_config(shape);
     const std::string data_dir = shared + "/data/hate-speech-dataset";
     const std::string vocab = shared + "/data/bert-base-uncased-vocab/vocab.txt";
     const uint64_t seed = 42;

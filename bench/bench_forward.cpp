@@ -15,7 +15,7 @@
 #include <string>
 #include <vector>
 
-#include "bench_flags.h"
+#include "bench_common.h"
 #include "core/error.h"
 #include "core/threads.h"
 #include "model/distilbert.h"
@@ -42,8 +42,7 @@ int main(int argc, char** argv) {
   using namespace bertgrid;
   if (bench::wants_help(argc, argv, kUsage)) return 0;
   try {
-    const char* env = std::getenv("BERTGRID_SHARED");
-    const std::string shared = flag(argc, argv, "shared", env ? env : "../shared");
+    const std::string shared = bench::shared_dir(argc, argv);
     const std::string shape = flag(argc, argv, "shape", "tiny");
     const auto sentences = std::stoll(flag(argc, argv, "sentences", "0"));
     const auto batch_size = std::stoll(flag(argc, argv, "batch-size", "32"));
@@ -52,12 +51,7 @@ int main(int argc, char** argv) {
     const std::string ids_out = flag(argc, argv, "ids-out", "");
     if (threads > 0) bertgrid::set_compute_threads(threads);
 
-    model::DistilBertConfig config;  // base by default
-    if (shape == "tiny") {
-      config.dim = 32, config.n_layers = 2, config.n_heads = 4, config.hidden_dim = 64;
-    } else if (shape != "base") {
-      throw Error("--shape must be tiny or base, got '" + shape + "'");
-    }
+    const model::DistilBertConfig config = bench::shape_config(shape);
     const auto examples = text::read_vicomtech_split(shared + "/data/hate-speech-dataset",
                                                      "sampled_train", text::LabelMap{});
     std::vector<std::string> texts;

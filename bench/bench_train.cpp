@@ -25,6 +25,7 @@
 #include <string>
 #include <vector>
 
+#include "bench_common.h"
 #include "core/error.h"
 #include "core/threads.h"
 #include "model/distilbert.h"
@@ -104,17 +105,6 @@ Options parse(int argc, char** argv) {
     throw Error("bench_train: --threads, --steps, --repeats must be >= 1, --warmup >= 0");
   }
   return o;
-}
-
-bertgrid::model::DistilBertConfig shape_config(const std::string& shape) {
-  bertgrid::model::DistilBertConfig c;  // HF defaults: the base shape, dropout 0.1 / 0.2
-  if (shape == "tiny") {
-    c.dim = 32;
-    c.n_layers = 2;
-    c.n_heads = 4;
-    c.hidden_dim = 64;
-  }
-  return c;
 }
 
 // The fine-tune task's loss over token-id lists (as jobs/finetune.cpp does it).
@@ -217,7 +207,7 @@ int main(int argc, char** argv) {
       labels.push_back(ex.label);
     }
 
-    const auto config = shape_config(o.shape);
+    const auto config = bertgrid::bench::shape_config(o.shape);
     bertgrid::model::DistilBertForSequenceClassification model(config);
     bertgrid::model::init_weights(*model, config, /*seed=*/42);
     model->train();
