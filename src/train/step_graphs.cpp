@@ -59,10 +59,7 @@ struct StepGraphs::Impl {
 
   // The loss and its backward, as queued on the current stream.
   torch::Tensor run(const TaskInputs& inputs) {
-    torch::Tensor loss_sum = task_loss(task, inputs, bf16);
-    torch::Tensor loss = loss_sum.detach().to(torch::kFloat32).reshape({1});
-    (loss_sum / divisor).backward();
-    return loss;
+    return loss_and_backward(task, inputs, bf16, divisor);
   }
 
   std::unique_ptr<Graph> capture(const TaskInputs& host_inputs) {

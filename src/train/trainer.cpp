@@ -41,12 +41,11 @@ torch::Tensor Trainer::forward_backward(const std::vector<int64_t>& rows, double
   if (graphs_) return graphs_->forward_backward(host, global_n);
   TaskInputs inputs;
   for (const auto& t : host) inputs.push_back(settings_.exec.to_device(t));
-  torch::Tensor loss_sum = task_loss(task_, inputs, settings_.exec.bf16);
   // Backward is queued before anything looks at the loss, so the host never waits for the
-  // device here; a non-finite loss is caught from the step's status, before any update.
-  torch::Tensor local_loss = loss_sum.detach().to(torch::kFloat32).reshape({1});
-  (loss_sum / global_n).backward();
-  return local_loss;
+  // device here; a non-finite loss is caught from the step's status, before any update. (A
+  // float32 CPU scalar divides a tensor on any device exactly as the number itself would.)
+  return loss_and_backward(task_, inputs, settings_.exec.bf16,
+                           torch::scalar_tensor(global_n, torch::kFloat32));
 }
 
 StepResult Trainer::step(const std::vector<int64_t>& global_batch) {

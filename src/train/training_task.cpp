@@ -1,4 +1,4 @@
-// TrainingTask: the loss under the run's precision.
+// TrainingTask: the loss under the run's precision, and its backward.
 #include "train/training_task.h"
 
 #include "core/error.h"
@@ -6,10 +6,17 @@
 
 namespace bertgrid::train {
 
-torch::Tensor task_loss(TrainingTask& task, const TaskInputs& inputs, bool bf16) {
-  if (inputs.empty()) throw Error("task_loss: the task gave no inputs");
-  compat::AutocastScope autocast(inputs.front().device(), bf16);
-  return task.loss_sum(inputs);
+torch::Tensor loss_and_backward(TrainingTask& task, const TaskInputs& inputs, bool bf16,
+                                const torch::Tensor& divisor) {
+  if (inputs.empty()) throw Error("loss_and_backward: the task gave no inputs");
+  torch::Tensor loss_sum;
+  {
+    compat::AutocastScope autocast(inputs.front().device(), bf16);
+    loss_sum = task.loss_sum(inputs);
+  }
+  torch::Tensor loss = loss_sum.detach().to(torch::kFloat32).reshape({1});
+  (loss_sum / divisor).backward();
+  return loss;
 }
 
 }  // namespace bertgrid::train

@@ -28,7 +28,11 @@ class TrainingTask {
   virtual std::vector<int64_t> lengths() const { return {}; }
 };
 
-// The task's loss sum over device inputs, under bfloat16 autocast when `bf16`.
-torch::Tensor task_loss(TrainingTask& task, const TaskInputs& inputs, bool bf16);
+// The task's loss sum over device inputs (under bfloat16 autocast when `bf16`) and its backward:
+// the gradient of loss_sum / divisor (a float32 scalar tensor: the global batch size) is
+// accumulated into the parameters' grads. Returns the loss sum, detached, as float32 [1]. Nothing
+// waits for the device, so the same call runs eagerly or inside a CUDA graph capture.
+torch::Tensor loss_and_backward(TrainingTask& task, const TaskInputs& inputs, bool bf16,
+                                const torch::Tensor& divisor);
 
 }  // namespace bertgrid::train
