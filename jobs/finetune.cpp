@@ -10,7 +10,6 @@ namespace {
 
 using model::DistilBertForSequenceClassification;
 
-// Rows of a tokenized split -> a padded batch on the device -> logits.
 // How token batches are padded: to the run's multiple, within the model's positions.
 train::PadTo pad_to(const train::Execution& exec, const model::DistilBertConfig& arch) {
   return train::PadTo{exec.pad_to_multiple_of, arch.max_position_embeddings};

@@ -40,7 +40,7 @@ class HeadTask : public train::TrainingTask {
       : head_(std::move(head)), x_(std::move(x)), y_(std::move(y)) {}
   torch::nn::Module& module() override { return *head_; }
   int64_t num_train() const override { return y_.size(0); }
-  // The inputs are the rows' indices into the embeddings (already on the device).
+  // The inputs are the rows' indices into the embeddings x_ (which live on the device).
   train::TaskInputs inputs(const std::vector<int64_t>& rows) override {
     return {torch::tensor(rows, torch::kInt64)};
   }
