@@ -26,14 +26,14 @@
 
 #include <unistd.h>
 
-#include "bench_common.h"
+#include "bench/bench_common.h"
 #include "core/error.h"
 #include "core/threads.h"
 #include "io/embeddings_h5.h"
 #include "model/distilbert.h"
 #include "model/embedder.h"
 #include "model/safetensors.h"
-#include "model/sha256.h"
+#include "core/sha256.h"
 #include "text/dataset.h"
 
 namespace {
@@ -119,7 +119,7 @@ int main(int argc, char** argv) {
     });
     const double bytes = static_cast<double>(fs::file_size(weights));
     const double hash_s =
-        time_piece("old: sha256 encoder file", repeats, [&] { model::sha256_file_hex(weights); });
+        time_piece("old: sha256 encoder file", repeats, [&] { sha256_file_hex(weights); });
     std::printf("sha256 %.0f MB in %.3f s: %.0f MB/s\n", bytes / 1e6, hash_s, bytes / 1e6 / hash_s);
 
     // The data files the paper grid's fingerprint lists (jobs/embedding_stage.cpp data_files).
@@ -138,9 +138,9 @@ int main(int argc, char** argv) {
                                    data_dir + "/" + split + "/" + id + ".txt");
     }
     fp.label_map = text::LabelMap{}.entries;
-    time_piece("vocab hash", repeats, [&] { model::sha256_file_hex(vocab); });
+    time_piece("vocab hash", repeats, [&] { sha256_file_hex(vocab); });
     time_piece("data-file hashes (" + std::to_string(fp.data_files.size()) + ")", repeats, [&] {
-      for (const auto& f : fp.data_files) model::sha256_file_hex(f.second);
+      for (const auto& f : fp.data_files) sha256_file_hex(f.second);
     });
     fp.weights_path = weights;
     time_piece("old: fingerprint (file)", repeats, [&] { model::embedding_fingerprint(fp); });

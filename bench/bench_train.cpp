@@ -25,7 +25,7 @@
 #include <string>
 #include <vector>
 
-#include "bench_common.h"
+#include "bench/bench_common.h"
 #include "core/error.h"
 #include "core/threads.h"
 #include "model/distilbert.h"

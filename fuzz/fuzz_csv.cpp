@@ -1,6 +1,6 @@
 // libFuzzer target: the dataset CSV reader. The same bytes go to text::parse_csv_table (in
 // memory) and to text::read_table as a .csv and as a .jsonl file (the user-table readers).
-#include "fuzz_util.h"
+#include "fuzz/fuzz_util.h"
 #include "text/csv.h"
 #include "text/dataset.h"
 

@@ -3,7 +3,7 @@
 // config that is accepted must round-trip through to_json.
 #include <nlohmann/json.hpp>
 
-#include "fuzz_util.h"
+#include "fuzz/fuzz_util.h"
 #include "model/distilbert_config.h"
 
 using namespace bertgrid;

@@ -10,7 +10,7 @@
 #include <map>
 #include <vector>
 
-#include "fuzz_util.h"
+#include "fuzz/fuzz_util.h"
 #include "io/embeddings_h5.h"
 
 using namespace bertgrid;

@@ -1,7 +1,7 @@
 // libFuzzer target: the TOML run config (bertgrid::parse_run_config: TOML++ parse, key/type
 // checks, validation) on arbitrary text.
 #include "core/config.h"
-#include "fuzz_util.h"
+#include "fuzz/fuzz_util.h"
 
 using namespace bertgrid;
 

@@ -2,7 +2,7 @@
 // tensor table, offsets). A file that parses must survive a write/read round trip unchanged.
 #include <cstring>
 
-#include "fuzz_util.h"
+#include "fuzz/fuzz_util.h"
 #include "model/safetensors.h"
 
 using namespace bertgrid;

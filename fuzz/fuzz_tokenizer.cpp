@@ -3,7 +3,7 @@
 // byte picks a max_length (0 = none) so truncation is fuzzed too.
 #include <cstdlib>
 
-#include "fuzz_util.h"
+#include "fuzz/fuzz_util.h"
 #include "text/tokenizer.h"
 
 using namespace bertgrid;

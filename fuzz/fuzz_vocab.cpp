@@ -1,6 +1,6 @@
 // libFuzzer target: vocab.txt (text::Vocab::parse) and the tokenizer built on it. Every token of
 // an accepted vocabulary must be found again under an id that spells it.
-#include "fuzz_util.h"
+#include "fuzz/fuzz_util.h"
 #include "text/tokenizer.h"
 #include "text/vocab.h"
 

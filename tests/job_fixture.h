@@ -3,10 +3,10 @@
 #pragma once
 
 #include "core/config.h"
-#include "data.h"
-#include "job.h"
-#include "model_source.h"
-#include "support.h"
+#include "jobs/data.h"
+#include "jobs/job.h"
+#include "jobs/model_source.h"
+#include "tests/support.h"
 
 namespace bertgrid::testing {
 

@@ -7,11 +7,11 @@
 #include <sstream>
 
 #include "core/error.h"
-#include "io/atomic_file.h"
+#include "core/atomic_file.h"
 
 namespace fs = std::filesystem;
-using bertgrid::io::AtomicPath;
-using bertgrid::io::write_file_atomic;
+using bertgrid::AtomicPath;
+using bertgrid::write_file_atomic;
 
 namespace {
 

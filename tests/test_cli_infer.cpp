@@ -14,7 +14,7 @@
 #include "io/embeddings_h5.h"
 #include "model/embedder.h"
 #include "model/hf_dir.h"
-#include "tensor_compare.h"
+#include "tests/tensor_compare.h"
 #include "text/dataset.h"
 
 namespace bertgrid {

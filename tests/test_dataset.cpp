@@ -7,7 +7,7 @@
 #include <numeric>
 
 #include "core/error.h"
-#include "support.h"
+#include "tests/support.h"
 #include "text/dataset.h"
 
 namespace fs = std::filesystem;

@@ -10,7 +10,7 @@
 #include "model/distilbert.h"
 #include "model/distilbert_config.h"
 #include "model/safetensors.h"
-#include "tensor_compare.h"
+#include "tests/tensor_compare.h"
 
 namespace bertgrid::model {
 using bertgrid::testing::max_abs_diff;

@@ -12,8 +12,8 @@
 #include "model/embedder.h"
 #include "model/hf_dir.h"
 #include "model/safetensors.h"
-#include "model/sha256.h"
-#include "tensor_compare.h"
+#include "core/sha256.h"
+#include "tests/tensor_compare.h"
 
 namespace bertgrid::model {
 using bertgrid::testing::max_abs_diff;

@@ -5,7 +5,7 @@
 
 #include "core/config.h"
 #include "core/error.h"
-#include "execution_setup.h"
+#include "jobs/execution_setup.h"
 
 namespace {
 

@@ -4,8 +4,8 @@
 
 #include <filesystem>
 
-#include "finetune.h"
-#include "job_fixture.h"
+#include "jobs/finetune.h"
+#include "tests/job_fixture.h"
 #include "model/hf_dir.h"
 #include "model/safetensors.h"
 #include "text/dataset.h"

@@ -16,9 +16,9 @@
 #include <thread>
 
 #include "core/config.h"
-#include "grid_plan.h"
+#include "grid/plan.h"
 #include "model/safetensors.h"
-#include "support.h"
+#include "tests/support.h"
 
 namespace bertgrid::testing {
 namespace {
@@ -93,7 +93,7 @@ std::string cmd_args(const std::string& config, const std::string& out,
 TEST(GridRun, SameMetricsWithOneTwoAndFourRanks) {
   TempDir dir;
   const std::string config = dir.write("grid.toml", tiny_config());
-  const auto jobs = jobs::expand_grid(load_run_config(config));
+  const auto jobs = grid::expand_grid(load_run_config(config));
   ASSERT_EQ(jobs.size(), 4u);  // 2 fine-tunes + 2 heads
   std::map<int, std::map<std::string, json>> results;
   for (int np : {1, 2, 4}) {
@@ -103,7 +103,7 @@ TEST(GridRun, SameMetricsWithOneTwoAndFourRanks) {
     expect_all_ok(out, jobs.size());
     results[np] = results_by_id(out);
     // Each job ran on the group the schedule gives it.
-    const auto groups = jobs::assign_groups(jobs, np);
+    const auto groups = grid::assign_groups(jobs, np);
     const auto placements = placements_by_id(out);
     std::set<int> used;
     for (std::size_t i = 0; i < jobs.size(); ++i) {

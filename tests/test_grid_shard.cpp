@@ -7,8 +7,8 @@
 
 #include "core/config.h"
 #include "core/error.h"
-#include "grid_plan.h"
-#include "support.h"
+#include "grid/plan.h"
+#include "tests/support.h"
 #include "text/csv.h"
 
 namespace bertgrid::testing {
@@ -58,12 +58,12 @@ std::vector<std::string> job_ids(const std::string& results_json) {
 }
 
 TEST(GridShard, ParsesKOfNAndRefusesTheRest) {
-  const auto s = jobs::parse_shard("1/3");
+  const auto s = grid::parse_shard("1/3");
   EXPECT_EQ(s.index, 1);
   EXPECT_EQ(s.count, 3);
-  EXPECT_EQ(jobs::shard_dir_name(s), "shard-1-of-3");
+  EXPECT_EQ(grid::shard_dir_name(s), "shard-1-of-3");
   for (const char* bad : {"3/3", "0/0", "1", "a/2", "-1/2", "1/", "/2", "1/2/3", " 1/2"})
-    EXPECT_THROW(jobs::parse_shard(bad), Error) << bad;
+    EXPECT_THROW(grid::parse_shard(bad), Error) << bad;
 }
 
 TEST(GridShard, ShardsTakeEveryNthJobAndCoverTheGridOnce) {
@@ -71,15 +71,15 @@ TEST(GridShard, ShardsTakeEveryNthJobAndCoverTheGridOnce) {
   for (size_t i = 0; i < grid.size(); ++i) grid[i].job_id = "j" + std::to_string(i);
   std::vector<std::string> seen;
   for (int k = 0; k < 3; ++k)
-    for (const auto& j : jobs::shard_jobs(grid, {k, 3})) seen.push_back(j.job_id);
+    for (const auto& j : grid::shard_jobs(grid, {k, 3})) seen.push_back(j.job_id);
   EXPECT_EQ(seen, (std::vector<std::string>{"j0", "j3", "j6", "j1", "j4", "j2", "j5"}));
-  EXPECT_EQ(jobs::shard_jobs(grid, {0, 1}).size(), 7u);
+  EXPECT_EQ(grid::shard_jobs(grid, {0, 1}).size(), 7u);
 }
 
 TEST(GridShard, MergedShardsEqualTheSingleRun) {
   TempDir dir;
   const std::string config = dir.write("tiny.toml", tiny_config());
-  const auto grid = jobs::expand_grid(load_run_config(config));
+  const auto grid = grid::expand_grid(load_run_config(config));
   ASSERT_EQ(grid.size(), 4u);
   const std::string single = dir / "single", sharded = dir / "sharded";
   auto r = run_mpi(dir, 1, "run --config " + config + " --out " + single);

@@ -4,8 +4,8 @@
 
 #include <filesystem>
 
-#include "head.h"
-#include "job_fixture.h"
+#include "jobs/head.h"
+#include "tests/job_fixture.h"
 #include "model/safetensors.h"
 #include "train/validation_split.h"
 

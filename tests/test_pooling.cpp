@@ -6,7 +6,7 @@
 #include "core/error.h"
 #include "model/pooling.h"
 #include "model/safetensors.h"
-#include "tensor_compare.h"
+#include "tests/tensor_compare.h"
 
 namespace bertgrid::model {
 using bertgrid::testing::max_abs_diff;

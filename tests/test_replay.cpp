@@ -7,7 +7,7 @@
 #include <sstream>
 
 #include "model/safetensors.h"
-#include "support.h"
+#include "tests/support.h"
 
 using namespace bertgrid::testing;
 

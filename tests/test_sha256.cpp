@@ -5,7 +5,7 @@
 #include <string>
 
 #include "core/error.h"
-#include "model/sha256.h"
+#include "core/sha256.h"
 
 namespace bertgrid::model {
 namespace {

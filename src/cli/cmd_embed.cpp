@@ -12,8 +12,8 @@
 #include <sstream>
 #include <string>
 
-#include "args.h"
-#include "commands.h"
+#include "cli/args.h"
+#include "cli/commands.h"
 #include "core/error.h"
 #include "core/threads.h"
 #include "io/embeddings_h5.h"

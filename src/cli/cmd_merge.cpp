@@ -2,9 +2,9 @@
 // each) into one run directory's results, identical to those of a single run of the grid.
 #include <iostream>
 
-#include "args.h"
-#include "commands.h"
-#include "merge.h"
+#include "cli/args.h"
+#include "cli/commands.h"
+#include "grid/merge.h"
 
 namespace bertgrid::cli {
 namespace {
@@ -30,7 +30,7 @@ int cmd_merge(int argc, char** argv, int first) {
     return 0;
   }
   const std::string dir = args.require("out");
-  const auto summary = jobs::merge_shards(dir);
+  const auto summary = grid::merge_shards(dir);
   std::cout << summary.tables << std::flush;
   std::cerr << "bertgrid merge: " << summary.shards << " shards, " << summary.jobs << " jobs, "
             << summary.not_ok << " not ok; results in " << dir << std::endl;

@@ -11,8 +11,8 @@
 #include <string>
 #include <vector>
 
-#include "args.h"
-#include "commands.h"
+#include "cli/args.h"
+#include "cli/commands.h"
 #include "core/error.h"
 #include "model/embedder.h"
 #include "model/hf_dir.h"

@@ -4,11 +4,11 @@
 #include <chrono>
 #include <iostream>
 
-#include "args.h"
-#include "commands.h"
+#include "cli/args.h"
+#include "cli/commands.h"
 #include "core/error.h"
 #include "dist/world.h"
-#include "grid_runner.h"
+#include "grid/runner.h"
 
 namespace bertgrid::cli {
 namespace {
@@ -62,14 +62,14 @@ int cmd_run(int argc, char** argv, int first) {
       std::chrono::duration<double>(std::chrono::steady_clock::now() - mpi_start).count();
   const bool root = world.rank() == 0;
   try {
-    jobs::GridOptions options;
+    grid::GridOptions options;
     options.config = load_run_config(args.require("config"));
     options.run_dir = args.get_or("out", "runs/" + options.config.name);
     options.data_dir = resolve_data_dir(args, options.config);
     options.resume = args.has("resume");
     options.force = args.has("force");
     options.mpi_init_seconds = mpi_init_seconds;
-    if (auto f = args.get("fault")) options.fault = jobs::parse_fault(*f);
+    if (auto f = args.get("fault")) options.fault = grid::parse_fault(*f);
     options.embeddings_only = args.has("embeddings-only");
     if (options.embeddings_only && !options.config.embeddings.enabled)
       throw Error("--embeddings-only: " + options.config.source +
@@ -77,11 +77,11 @@ int cmd_run(int argc, char** argv, int first) {
     if (auto shard = args.get("shard")) {
       if (options.embeddings_only)
         throw Error("bertgrid run: --shard and --embeddings-only exclude each other");
-      options.shard = jobs::parse_shard(*shard);
+      options.shard = grid::parse_shard(*shard);
       options.shared_embeddings = options.run_dir + "/embeddings.h5";
-      options.run_dir += "/" + jobs::shard_dir_name(options.shard);
+      options.run_dir += "/" + grid::shard_dir_name(options.shard);
     }
-    return jobs::run_grid(options, world);
+    return grid::run_grid(options, world);
   } catch (const std::exception& e) {
     // Errors here were agreed by every rank (all_or_none) or are the same on each (config).
     if (root) std::cerr << "error: " << e.what() << "\n";

@@ -2,16 +2,16 @@
 #include <cstdlib>
 #include <iostream>
 
-#include "args.h"
-#include "commands.h"
+#include "cli/args.h"
+#include "cli/commands.h"
 #include "core/error.h"
 #include "core/threads.h"
-#include "execution_setup.h"
-#include "finetune.h"
-#include "head.h"
+#include "jobs/execution_setup.h"
+#include "jobs/finetune.h"
+#include "jobs/head.h"
 #include "io/embeddings_h5.h"
-#include "model_source.h"
-#include "signals.h"
+#include "jobs/model_source.h"
+#include "grid/signals.h"
 
 namespace bertgrid::cli {
 namespace {
@@ -77,7 +77,7 @@ int cmd_train(int argc, char** argv, int first) {
   const auto data =
       jobs::prepare_data(cfg, resolve_data_dir(args, cfg), tokenizer, arch.max_position_embeddings);
 
-  jobs::install_stop_handlers();
+  grid::install_stop_handlers();
   const int64_t stop_after = args.get_int("stop-after-steps", 0);
   int64_t steps_seen = 0;
   jobs::JobEnv env;
@@ -89,7 +89,7 @@ int cmd_train(int argc, char** argv, int first) {
   env.progress = [](const std::string& line) { std::cerr << line << "\n"; };
   env.stop_requested = [&] {
     // Called before each step: after N calls, N steps are done in this process.
-    return jobs::stop_signal_received() || (stop_after > 0 && steps_seen++ >= stop_after);
+    return grid::stop_signal_received() || (stop_after > 0 && steps_seen++ >= stop_after);
   };
   std::cerr << spec.job_id << ": " << data.train.size() << " train, " << data.test.size()
             << " test sentences"
@@ -106,7 +106,7 @@ int cmd_train(int argc, char** argv, int first) {
   }
   if (outcome.stopped) {
     std::cerr << spec.job_id << ": stopped; checkpoint in " << env.job_dir << " (--resume)\n";
-    return jobs::kExitStopped;
+    return grid::kExitStopped;
   }
   auto record = to_json(outcome.record);
   record["resumed_from_step"] = outcome.resumed_from_step;

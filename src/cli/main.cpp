@@ -2,7 +2,7 @@
 #include <cstring>
 #include <iostream>
 
-#include "commands.h"
+#include "cli/commands.h"
 #include "core/error.h"
 
 namespace bertgrid::cli {

@@ -1,4 +1,4 @@
-#include "io/atomic_file.h"
+#include "core/atomic_file.h"
 
 #include <fcntl.h>
 #include <sys/stat.h>
@@ -12,7 +12,7 @@
 
 #include "core/error.h"
 
-namespace bertgrid::io {
+namespace bertgrid {
 namespace fs = std::filesystem;
 
 namespace {
@@ -136,4 +136,4 @@ void AtomicPath::commit() {
   rename_over(temp_, path_);
 }
 
-}  // namespace bertgrid::io
+}  // namespace bertgrid

@@ -6,7 +6,7 @@
 #include <string>
 #include <string_view>
 
-namespace bertgrid::io {
+namespace bertgrid {
 
 // Writes `bytes` to `path` atomically. Throws bertgrid::Error naming the path on failure.
 void write_file_atomic(const std::string& path, std::string_view bytes);
@@ -33,4 +33,4 @@ class AtomicPath {
   bool committed_ = false;
 };
 
-}  // namespace bertgrid::io
+}  // namespace bertgrid

@@ -1,6 +1,6 @@
 // SHA-256 per FIPS 180-4 section 6.2: 64-byte blocks, 64 rounds, big-endian words; on x86 CPUs
 // with the SHA extensions the rounds and message schedule run as SHA-NI instructions.
-#include "model/sha256.h"
+#include "core/sha256.h"
 
 #include <fcntl.h>
 #include <unistd.h>
@@ -18,7 +18,7 @@
 
 #include "core/error.h"
 
-namespace bertgrid::model {
+namespace bertgrid {
 namespace {
 
 // First 32 bits of the fractional parts of the cube roots of the first 64 primes.
@@ -234,4 +234,4 @@ std::string sha256_file_hex(const std::string& path) {
   return hasher.finish_hex();
 }
 
-}  // namespace bertgrid::model
+}  // namespace bertgrid

@@ -9,7 +9,7 @@
 #include <string>
 #include <string_view>
 
-namespace bertgrid::model {
+namespace bertgrid {
 
 class Sha256 {
  public:
@@ -43,4 +43,4 @@ std::string sha256_hex(std::string_view data);
 // it cannot be read.
 std::string sha256_file_hex(const std::string& path);
 
-}  // namespace bertgrid::model
+}  // namespace bertgrid

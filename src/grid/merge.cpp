@@ -1,4 +1,4 @@
-#include "merge.h"
+#include "grid/merge.h"
 
 #include <filesystem>
 #include <fstream>
@@ -8,12 +8,12 @@
 #include <sstream>
 
 #include "core/error.h"
-#include "grid_plan.h"
-#include "io/atomic_file.h"
-#include "model/sha256.h"
-#include "run_dir.h"
+#include "grid/plan.h"
+#include "core/atomic_file.h"
+#include "core/sha256.h"
+#include "grid/run_dir.h"
 
-namespace bertgrid::jobs {
+namespace bertgrid::grid {
 namespace fs = std::filesystem;
 namespace {
 
@@ -168,14 +168,14 @@ MergeSummary merge_shards(const std::string& dir) {
     shard_manifests.push_back(m);
   }
   const nlohmann::json manifest = {{"config", cfg.source},
-                                   {"config_hash", model::sha256_hex(config_text)},
+                                   {"config_hash", sha256_hex(config_text)},
                                    {"run_dir", dir},
                                    {"merged_from", shard_manifests},
                                    {"jobs", placements}};
-  if (!fs::exists(saved)) io::write_file_atomic(saved, config_text);
+  if (!fs::exists(saved)) write_file_atomic(saved, config_text);
   write_results(dir, results, manifest);
   summary.tables = results_tables(results);
   return summary;
 }
 
-}  // namespace bertgrid::jobs
+}  // namespace bertgrid::grid

@@ -7,7 +7,7 @@
 #include <cstdint>
 #include <string>
 
-namespace bertgrid::jobs {
+namespace bertgrid::grid {
 
 struct MergeSummary {
   int shards = 0;
@@ -20,4 +20,4 @@ struct MergeSummary {
 // of different sizes or configs, a shard without results, a config.toml in DIR that differs.
 MergeSummary merge_shards(const std::string& dir);
 
-}  // namespace bertgrid::jobs
+}  // namespace bertgrid::grid

@@ -1,16 +1,16 @@
-#include "grid_plan.h"
+#include "grid/plan.h"
 
 #include <algorithm>
 #include <numeric>
 
 #include "core/error.h"
 
-namespace bertgrid::jobs {
+namespace bertgrid::grid {
 namespace {
 
 // Every combination of a section's lists, `strategy` fixed.
 void expand(const std::string& kind, const std::string& strategy, const TrainConfig& t,
-            std::vector<JobSpec>& out) {
+            std::vector<jobs::JobSpec>& out) {
   for (auto epochs : t.epochs)
     for (auto batch : t.batch_size)
       for (auto lr : t.learning_rate)
@@ -18,7 +18,7 @@ void expand(const std::string& kind, const std::string& strategy, const TrainCon
           for (auto warmup : t.warmup_steps)
             for (auto init_seed : t.init_seed)
               for (auto data_seed : t.data_seed) {
-                JobSpec s = spec_from_config(kind, t);
+                jobs::JobSpec s = jobs::spec_from_config(kind, t);
                 s.strategy = strategy;
                 s.epochs = epochs;
                 s.batch_size = batch;
@@ -27,15 +27,15 @@ void expand(const std::string& kind, const std::string& strategy, const TrainCon
                 s.warmup_steps = warmup;
                 s.init_seed = init_seed;
                 s.data_seed = data_seed;
-                s.job_id = make_job_id(s);
+                s.job_id = jobs::make_job_id(s);
                 out.push_back(s);
               }
 }
 
 }  // namespace
 
-std::vector<JobSpec> expand_grid(const RunConfig& cfg) {
-  std::vector<JobSpec> jobs;
+std::vector<jobs::JobSpec> expand_grid(const RunConfig& cfg) {
+  std::vector<jobs::JobSpec> jobs;
   if (cfg.finetune_enabled) expand("finetune", "", cfg.finetune, jobs);
   if (cfg.embeddings.enabled)
     for (const auto& strategy : cfg.embeddings.strategies)
@@ -43,11 +43,11 @@ std::vector<JobSpec> expand_grid(const RunConfig& cfg) {
   return jobs;
 }
 
-double job_cost(const JobSpec& spec) {
+double job_cost(const jobs::JobSpec& spec) {
   return static_cast<double>(spec.epochs) * (spec.kind == "finetune" ? 1.0 : 0.01);
 }
 
-std::vector<int> assign_groups(const std::vector<JobSpec>& jobs, int n_groups) {
+std::vector<int> assign_groups(const std::vector<jobs::JobSpec>& jobs, int n_groups) {
   std::vector<size_t> order(jobs.size());
   std::iota(order.begin(), order.end(), 0);
   std::stable_sort(order.begin(), order.end(),
@@ -82,12 +82,12 @@ std::string shard_dir_name(const Shard& shard) {
   return "shard-" + std::to_string(shard.index) + "-of-" + std::to_string(shard.count);
 }
 
-std::vector<JobSpec> shard_jobs(const std::vector<JobSpec>& jobs, const Shard& shard) {
-  std::vector<JobSpec> out;
+std::vector<jobs::JobSpec> shard_jobs(const std::vector<jobs::JobSpec>& jobs, const Shard& shard) {
+  std::vector<jobs::JobSpec> out;
   for (size_t i = static_cast<size_t>(shard.index); i < jobs.size();
        i += static_cast<size_t>(shard.count))
     out.push_back(jobs[i]);
   return out;
 }
 
-}  // namespace bertgrid::jobs
+}  // namespace bertgrid::grid

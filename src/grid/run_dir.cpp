@@ -1,4 +1,4 @@
-#include "run_dir.h"
+#include "grid/run_dir.h"
 
 #include <filesystem>
 #include <fstream>
@@ -6,14 +6,14 @@
 #include <sstream>
 
 #include "core/error.h"
-#include "io/atomic_file.h"
-#include "model/sha256.h"
+#include "core/atomic_file.h"
+#include "core/sha256.h"
 
-namespace bertgrid::jobs {
+namespace bertgrid::grid {
 namespace fs = std::filesystem;
 
 std::string config_hash(const RunConfig& cfg) {
-  return model::sha256_hex(cfg.text);
+  return sha256_hex(cfg.text);
 }
 
 void prepare_run_dir(const std::string& dir, const RunConfig& cfg, bool resume, bool force) {
@@ -23,7 +23,7 @@ void prepare_run_dir(const std::string& dir, const RunConfig& cfg, bool resume, 
       std::ifstream in(saved, std::ios::binary);
       std::ostringstream text;
       text << in.rdbuf();
-      const std::string before = model::sha256_hex(text.str()), now = config_hash(cfg);
+      const std::string before = sha256_hex(text.str()), now = config_hash(cfg);
       if (before != now)
         throw Error("--resume: " + dir + " was run with a different config (" + saved +
                     " has sha256 " + before.substr(0, 12) + ", " + cfg.source + " has " +
@@ -39,7 +39,7 @@ void prepare_run_dir(const std::string& dir, const RunConfig& cfg, bool resume, 
     throw Error(dir + " exists and is not a bertgrid run: choose another --out, or --force");
   }
   fs::create_directories(dir);
-  io::write_file_atomic(saved, cfg.text);
+  write_file_atomic(saved, cfg.text);
 }
 
 nlohmann::json to_json(const JobResult& r) {
@@ -101,10 +101,10 @@ void write_results(const std::string& dir, const std::vector<JobResult>& results
       history << r.record.job_id << ',' << h.kind << ',' << h.step << ',' << h.epoch << ','
               << h.loss << ',' << h.lr << ',' << h.grad_norm << '\n';
   }
-  io::write_file_atomic(dir + "/results.csv", job_records_csv(records));
-  io::write_file_atomic(dir + "/results.json", nlohmann::json{{"jobs", jobs}}.dump(1) + "\n");
-  io::write_file_atomic(dir + "/history.csv", history.str());
-  io::write_file_atomic(dir + "/manifest.json", manifest.dump(1) + "\n");
+  write_file_atomic(dir + "/results.csv", job_records_csv(records));
+  write_file_atomic(dir + "/results.json", nlohmann::json{{"jobs", jobs}}.dump(1) + "\n");
+  write_file_atomic(dir + "/history.csv", history.str());
+  write_file_atomic(dir + "/manifest.json", manifest.dump(1) + "\n");
 }
 
 std::string results_tables(const std::vector<JobResult>& results) {
@@ -137,4 +137,4 @@ std::string results_tables(const std::vector<JobResult>& results) {
   return out.str();
 }
 
-}  // namespace bertgrid::jobs
+}  // namespace bertgrid::grid

@@ -11,7 +11,7 @@
 #include "io/job_record.h"
 #include "train/trainer.h"
 
-namespace bertgrid::jobs {
+namespace bertgrid::grid {
 
 std::string config_hash(const RunConfig& cfg);  // SHA-256 of the config file's bytes
 
@@ -37,4 +37,4 @@ void write_results(const std::string& dir, const std::vector<JobResult>& results
 // The notebook's two tables (fine-tune by epochs; embeddings by strategy), as text.
 std::string results_tables(const std::vector<JobResult>& results);
 
-}  // namespace bertgrid::jobs
+}  // namespace bertgrid::grid

@@ -1,4 +1,4 @@
-#include "grid_runner.h"
+#include "grid/runner.h"
 
 #include <chrono>
 #include <filesystem>
@@ -11,18 +11,18 @@
 #include "core/versions.h"
 #include "dist/allreduce.h"
 #include "dist/collectives.h"
-#include "embedding_stage.h"
-#include "execution_setup.h"
-#include "finetune.h"
-#include "grid_plan.h"
-#include "head.h"
+#include "jobs/embedding_stage.h"
+#include "jobs/execution_setup.h"
+#include "jobs/finetune.h"
+#include "grid/plan.h"
+#include "jobs/head.h"
 #include "io/embeddings_h5.h"
-#include "model_source.h"
-#include "run_dir.h"
-#include "signals.h"
-#include "watchdog.h"
+#include "jobs/model_source.h"
+#include "grid/run_dir.h"
+#include "grid/signals.h"
+#include "grid/watchdog.h"
 
-namespace bertgrid::jobs {
+namespace bertgrid::grid {
 namespace {
 
 double seconds_since(std::chrono::steady_clock::time_point t) {
@@ -60,7 +60,7 @@ std::function<void(int64_t, torch::Tensor&)> fault_hook(const std::optional<Faul
   };
 }
 
-std::string jobs_summary(const std::vector<JobSpec>& jobs, const std::vector<int>& group_of,
+std::string jobs_summary(const std::vector<jobs::JobSpec>& jobs, const std::vector<int>& group_of,
                          int ranks_per_job) {
   std::ostringstream out;
   for (size_t i = 0; i < jobs.size(); ++i)
@@ -100,7 +100,7 @@ int run_grid(const GridOptions& opt, const dist::World& world) {
   train::Execution exec;
   double cuda_init_seconds = 0;
   dist::all_or_none(world.comm(), [&] {
-    exec = make_execution(cfg, world.local_rank(), world.local_size(), world.hostname(),
+    exec = jobs::make_execution(cfg, world.local_rank(), world.local_size(), world.hostname(),
                           &cuda_init_seconds);
   });
   cuda_init_seconds = dist::allreduce_max_seconds(world.comm(), cuda_init_seconds);
@@ -152,11 +152,11 @@ int run_grid(const GridOptions& opt, const dist::World& world) {
       jobs_summary(jobs, group_of, group.size()));
 
   // Data, tokenized on every rank (cheap next to training; no broadcast of ragged ids).
-  PreparedData data;
+  jobs::PreparedData data;
   dist::all_or_none(world.comm(), [&] {
-    const auto tokenizer = text::Tokenizer::from_vocab_file(vocab_path(cfg));
-    const auto arch = model_config(cfg, static_cast<int64_t>(tokenizer.vocab_size()));
-    data = prepare_data(cfg, opt.data_dir, tokenizer, arch.max_position_embeddings);
+    const auto tokenizer = text::Tokenizer::from_vocab_file(jobs::vocab_path(cfg));
+    const auto arch = jobs::model_config(cfg, static_cast<int64_t>(tokenizer.vocab_size()));
+    data = jobs::prepare_data(cfg, opt.data_dir, tokenizer, arch.max_position_embeddings);
   });
   say("  " + std::to_string(data.train.size()) + " train, " + std::to_string(data.test.size()) +
       " test" +
@@ -184,11 +184,11 @@ int run_grid(const GridOptions& opt, const dist::World& world) {
   bool need_embeddings = opt.embeddings_only && cfg.embeddings.enabled;
   for (size_t i = 0; i < jobs.size(); ++i)
     need_embeddings |= jobs[i].kind == "head" && done_mask[i] == '0';
-  EmbeddingStageResult emb;
+  jobs::EmbeddingStageResult emb;
   io::EmbeddingsFile embeddings;
   if (need_embeddings) {
     watchdog.beat({"busy", "embedding stage", 0, 1, 0, 0});
-    emb = run_embedding_stage(cfg, data, opt.data_dir, opt.run_dir, world, exec);
+    emb = jobs::run_embedding_stage(cfg, data, opt.data_dir, opt.run_dir, world, exec);
     say(emb.cache_hit ? "  embeddings: reused " + emb.path + " (fingerprint matches)"
                       : "  embeddings: " + std::to_string(emb.forwards) + " encoder forwards in " +
                             std::to_string(emb.seconds) + " s -> " + emb.path);
@@ -203,11 +203,11 @@ int run_grid(const GridOptions& opt, const dist::World& world) {
   double done_cost = 0;
   for (size_t i = 0; i < jobs.size() && !stopped; ++i) {
     if (group_of[i] != group.index() || done_mask[i] == '1') continue;
-    const JobSpec& spec = jobs[i];
+    const jobs::JobSpec& spec = jobs[i];
     const auto job_start = std::chrono::steady_clock::now();
     Beat beat{"busy", spec.job_id, 0, 0, done_cost, job_cost(spec)};
     watchdog.beat(beat);
-    JobEnv env;
+    jobs::JobEnv env;
     env.config = &cfg;
     env.data = &data;
     env.job_dir = opt.run_dir + "/jobs/" + spec.job_id;
@@ -228,9 +228,9 @@ int run_grid(const GridOptions& opt, const dist::World& world) {
       env.progress = [](const std::string& line) { std::cerr << "  " << line << std::endl; };
     say("  start " + spec.job_id);
 
-    JobOutcome outcome;
+    jobs::JobOutcome outcome;
     try {
-      outcome = spec.kind == "finetune" ? run_finetune(spec, env) : run_head(spec, env, embeddings);
+      outcome = spec.kind == "finetune" ? jobs::run_finetune(spec, env) : jobs::run_head(spec, env, embeddings);
     } catch (const train::StepFailed& e) {
       // Agreed by the whole group in the step's status all-reduce: record it and go on.
       outcome.record.status = "failed";
@@ -376,4 +376,4 @@ int run_grid(const GridOptions& opt, const dist::World& world) {
   return failed > 0 ? 1 : 0;
 }
 
-}  // namespace bertgrid::jobs
+}  // namespace bertgrid::grid

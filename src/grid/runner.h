@@ -7,9 +7,9 @@
 
 #include "core/config.h"
 #include "dist/world.h"
-#include "grid_plan.h"
+#include "grid/plan.h"
 
-namespace bertgrid::jobs {
+namespace bertgrid::grid {
 
 // A failure injected for tests: "throw:rank=1:job=finetune:step=3" (or "nan:..."): on world
 // rank R, in jobs whose id contains SUBSTR, at step S.
@@ -37,4 +37,4 @@ struct GridOptions {
 // With embeddings_only, returns after the embedding stage without writing results.
 int run_grid(const GridOptions& options, const dist::World& world);
 
-}  // namespace bertgrid::jobs
+}  // namespace bertgrid::grid

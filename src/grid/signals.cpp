@@ -1,8 +1,8 @@
-#include "signals.h"
+#include "grid/signals.h"
 
 #include <csignal>
 
-namespace bertgrid::jobs {
+namespace bertgrid::grid {
 namespace {
 
 volatile std::sig_atomic_t g_stop = 0;
@@ -25,4 +25,4 @@ bool stop_signal_received() {
   return g_stop != 0;
 }
 
-}  // namespace bertgrid::jobs
+}  // namespace bertgrid::grid

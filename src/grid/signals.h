@@ -3,11 +3,11 @@
 // process exits with kExitStopped, so a requeued run resumes where it stopped.
 #pragma once
 
-namespace bertgrid::jobs {
+namespace bertgrid::grid {
 
 constexpr int kExitStopped = 3;  // stopped on request, checkpoint written, resumable
 
 void install_stop_handlers();
 bool stop_signal_received();
 
-}  // namespace bertgrid::jobs
+}  // namespace bertgrid::grid

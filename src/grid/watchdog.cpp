@@ -1,4 +1,4 @@
-#include "watchdog.h"
+#include "grid/watchdog.h"
 
 #include <unistd.h>
 
@@ -10,7 +10,7 @@
 #include <nlohmann/json.hpp>
 #include <sstream>
 
-namespace bertgrid::jobs {
+namespace bertgrid::grid {
 namespace fs = std::filesystem;
 namespace {
 
@@ -145,4 +145,4 @@ void Watchdog::report_progress() {
   std::cerr << line.str() << where.str() << std::endl;
 }
 
-}  // namespace bertgrid::jobs
+}  // namespace bertgrid::grid

@@ -13,7 +13,7 @@
 #include <string>
 #include <thread>
 
-namespace bertgrid::jobs {
+namespace bertgrid::grid {
 
 constexpr int kExitStalled = 4;
 
@@ -51,4 +51,4 @@ class Watchdog {
   std::thread thread_;
 };
 
-}  // namespace bertgrid::jobs
+}  // namespace bertgrid::grid

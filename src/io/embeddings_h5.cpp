@@ -4,7 +4,7 @@
 #include <filesystem>
 
 #include "core/error.h"
-#include "io/atomic_file.h"
+#include "core/atomic_file.h"
 #include "io/hdf5.h"
 
 namespace bertgrid::io {

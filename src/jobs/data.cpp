@@ -1,4 +1,4 @@
-#include "data.h"
+#include "jobs/data.h"
 
 #include <algorithm>
 

@@ -1,4 +1,4 @@
-#include "embedding_stage.h"
+#include "jobs/embedding_stage.h"
 
 #include <chrono>
 #include <filesystem>
@@ -8,7 +8,7 @@
 #include "dist/collectives.h"
 #include "io/embeddings_h5.h"
 #include "model/embedder.h"
-#include "model_source.h"
+#include "jobs/model_source.h"
 
 namespace bertgrid::jobs {
 namespace fs = std::filesystem;

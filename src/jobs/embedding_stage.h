@@ -8,7 +8,7 @@
 #include <string>
 
 #include "core/config.h"
-#include "data.h"
+#include "jobs/data.h"
 #include "dist/world.h"
 #include "train/execution.h"
 

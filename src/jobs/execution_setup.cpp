@@ -1,4 +1,4 @@
-#include "execution_setup.h"
+#include "jobs/execution_setup.h"
 
 #include <chrono>
 

@@ -1,9 +1,9 @@
-#include "finetune.h"
+#include "jobs/finetune.h"
 
 #include "model/hf_dir.h"
-#include "model_source.h"
+#include "jobs/model_source.h"
 #include "train/batching.h"
-#include "training_job.h"
+#include "jobs/training_job.h"
 
 namespace bertgrid::jobs {
 namespace {

@@ -3,7 +3,7 @@
 // model is saved as an HF directory.
 #pragma once
 
-#include "job.h"
+#include "jobs/job.h"
 
 namespace bertgrid::jobs {
 

@@ -1,12 +1,12 @@
-#include "head.h"
+#include "jobs/head.h"
 
 #include <unordered_map>
 
 #include "core/error.h"
 #include "model/distilbert.h"
 #include "model/safetensors.h"
-#include "model_source.h"
-#include "training_job.h"
+#include "jobs/model_source.h"
+#include "jobs/training_job.h"
 
 namespace bertgrid::jobs {
 namespace {

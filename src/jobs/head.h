@@ -3,7 +3,7 @@
 #pragma once
 
 #include "io/embeddings_h5.h"
-#include "job.h"
+#include "jobs/job.h"
 
 namespace bertgrid::jobs {
 

@@ -11,7 +11,7 @@
 #include <vector>
 
 #include "core/config.h"
-#include "data.h"
+#include "jobs/data.h"
 #include "dist/allreduce.h"
 #include "io/job_record.h"
 #include "train/execution.h"

@@ -1,4 +1,4 @@
-#include "model_source.h"
+#include "jobs/model_source.h"
 
 #include "model/hf_dir.h"
 

@@ -1,4 +1,4 @@
-#include "training_job.h"
+#include "jobs/training_job.h"
 
 #include <chrono>
 #include <cmath>
@@ -7,7 +7,7 @@
 
 #include "core/error.h"
 #include "core/torch_compat.h"
-#include "io/atomic_file.h"
+#include "core/atomic_file.h"
 #include "train/checkpoint.h"
 #include "train/evaluate.h"
 #include "train/schedule.h"
@@ -172,10 +172,10 @@ JobOutcome run_training_job(const JobSpec& spec, const JobEnv& env, TrainingJobP
   r.status = "ok";
 
   if (env.write_outputs) {
-    io::write_file_atomic(env.job_dir + "/history.csv", history_csv(outcome.history));
-    io::write_file_atomic(env.job_dir + "/predictions.csv", predictions_csv(parts.test, test));
+    write_file_atomic(env.job_dir + "/history.csv", history_csv(outcome.history));
+    write_file_atomic(env.job_dir + "/predictions.csv", predictions_csv(parts.test, test));
     if (parts.save_model) parts.save_model(env.job_dir);
-    io::write_file_atomic(env.job_dir + "/record.json", to_json(r).dump(1) + "\n");
+    write_file_atomic(env.job_dir + "/record.json", to_json(r).dump(1) + "\n");
     fs::remove(checkpoint);
   }
   return outcome;

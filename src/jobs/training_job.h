@@ -9,7 +9,7 @@
 #include <string>
 #include <vector>
 
-#include "job.h"
+#include "jobs/job.h"
 
 namespace bertgrid::jobs {
 

@@ -6,7 +6,7 @@
 
 #include "core/error.h"
 #include "core/torch_compat.h"
-#include "model/sha256.h"
+#include "core/sha256.h"
 #include "train/batching.h"
 
 namespace bertgrid::model {
