@@ -221,8 +221,8 @@ int main(int argc, char** argv) {
     // The step order: the seeded shuffle of the train set, batch after batch, over epochs.
     std::vector<std::vector<int64_t>> batches;
     for (int64_t epoch = 0; static_cast<int64_t>(batches.size()) < total; ++epoch) {
-      const auto order = bertgrid::train::epoch_permutation(0, epoch, task.num_train());
-      for (auto& b : bertgrid::train::make_batches(order, settings.batch_size)) {
+      const auto order = bertgrid::text::epoch_permutation(0, epoch, task.num_train());
+      for (auto& b : bertgrid::text::make_batches(order, settings.batch_size)) {
         if (static_cast<int64_t>(b.size()) == settings.batch_size) batches.push_back(std::move(b));
       }
     }

@@ -10,6 +10,7 @@
 namespace {
 
 using namespace bertgrid::train;
+using namespace bertgrid::text;
 
 TEST(Batching, PermutationMatchesReferenceValues) {
   // Expected values from an independent Python re-implementation of SplitMix64 + Fisher-Yates.

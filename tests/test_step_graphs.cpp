@@ -16,6 +16,7 @@ namespace {
 
 using namespace bertgrid;
 using namespace bertgrid::train;
+using namespace bertgrid::text;
 
 // Token batches of a small DistilBERT, padded to a multiple of 8 (inputs: ids, mask, labels).
 class TokenTask : public TrainingTask {

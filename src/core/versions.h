@@ -1,18 +1,13 @@
-// Versions of the libraries bertgrid was built with and runs on, for --version and manifests.
+// bertgrid's own version and the libtorch it was built with. Each floor reports the libraries it
+// wraps (dist/library_version.h: MPI, NCCL; io/library_version.h: HDF5); grid/versions.h
+// assembles them for --version and the manifest.
 #pragma once
 
 #include <string>
 
 namespace bertgrid {
 
-struct Versions {
-  std::string bertgrid;
-  std::string libtorch;
-  std::string mpi;   // the MPI library's own version string, first line
-  std::string hdf5;  // the version linked at run time
-  std::string nccl;  // "none" in a build without NCCL
-};
-
-Versions library_versions();
+std::string bertgrid_version();
+std::string libtorch_version();  // the headers built against (TORCH_VERSION)
 
 }  // namespace bertgrid

@@ -8,7 +8,7 @@
 
 #include "core/error.h"
 #include "core/threads.h"
-#include "core/versions.h"
+#include "grid/versions.h"
 #include "dist/allreduce.h"
 #include "dist/collectives.h"
 #include "jobs/embedding_stage.h"

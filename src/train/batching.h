@@ -1,7 +1,6 @@
-// Batches for training and evaluation: a seeded per-epoch shuffle that is the same on every
-// rank count and libtorch version, fixed-size batches of the shuffled indices, dynamic padding
-// into [B, T] tensors, length-sorted evaluation order, and contiguous sharding of a global
-// batch among ranks.
+// Batches for training and evaluation as tensors: dynamic padding into [B, T] tensors on the
+// run's device, and contiguous sharding of a global batch among ranks. Which rows form a batch
+// (shuffles, length orders) is text/batch_order.h.
 #pragma once
 
 #include <torch/torch.h>
@@ -12,25 +11,10 @@
 #include <vector>
 
 #include "core/error.h"
+#include "text/batch_order.h"
 #include "train/execution.h"
 
 namespace bertgrid::train {
-
-// A permutation of 0..n-1 from (data_seed, epoch, n) only: SplitMix64 seeded with both, then a
-// Fisher-Yates shuffle with unbiased bounded draws. Never depends on ranks or libtorch.
-std::vector<int64_t> epoch_permutation(uint64_t data_seed, int64_t epoch, int64_t n);
-
-// HF Trainer's group_by_length order (its LengthGroupedSampler) applied to a shuffled order:
-// cut `order` into megabatches of m * batch_size rows, m = min(n / (4 * batch_size), 50) but at
-// least 1; sort each megabatch by length, longest first (ties keep their order); then swap the
-// longest row of all (the first megabatch holding it) to the very front, so the largest batch
-// comes first. lengths[i] is row i's length. Throws bertgrid::Error for a row without a length.
-std::vector<int64_t> length_grouped_order(const std::vector<int64_t>& order,
-                                          const std::vector<int64_t>& lengths, int64_t batch_size);
-
-// Consecutive slices of `order` of batch_size (the last one smaller when it does not divide).
-std::vector<std::vector<int64_t>> make_batches(const std::vector<int64_t>& order,
-                                               int64_t batch_size);
 
 // One padded batch. input_ids and attention_mask [B, T] int64 (T = longest sequence in the
 // batch), labels [B] int64; row i is example indices[i].
@@ -67,17 +51,6 @@ Batch pad_batch(const std::vector<std::vector<Id>>& ids, const std::vector<Label
   return Batch{exec.to_device(host.input_ids), exec.to_device(host.attention_mask),
                exec.to_device(host.labels)};
 }
-
-// Evaluation order: example indices sorted by token count, longest first (ties keep index
-// order), so each eval batch pads little. Batch the result with make_batches and put
-// predictions back with restore_order.
-std::vector<int64_t> length_sorted_order(const std::vector<int64_t>& lengths);
-
-// Undoes an ordering: out[order[i]] = values[i]; values are in `order`'s order (first dim for
-// tensors). Throws bertgrid::Error if the sizes differ.
-template <typename T>
-std::vector<T> restore_order(const std::vector<T>& values, const std::vector<int64_t>& order);
-torch::Tensor restore_order(const torch::Tensor& values, const std::vector<int64_t>& order);
 
 // Contiguous share of a global batch of batch_size examples for `rank` of `world_size`:
 // rank r gets [begin, begin + count); the first batch_size % world_size ranks get one more.
@@ -128,17 +101,6 @@ Batch pad_batch(const std::vector<std::vector<Id>>& ids, const std::vector<Label
     label_data[r] = static_cast<int64_t>(labels[example]);
   }
   return Batch{input_ids.to(device), mask.to(device), label_tensor.to(device)};
-}
-
-template <typename T>
-std::vector<T> restore_order(const std::vector<T>& values, const std::vector<int64_t>& order) {
-  if (values.size() != order.size()) {
-    throw Error("restore_order: " + std::to_string(values.size()) + " values for an order of " +
-                std::to_string(order.size()));
-  }
-  std::vector<T> out(values.size());
-  for (size_t i = 0; i < order.size(); ++i) out.at(static_cast<size_t>(order[i])) = values[i];
-  return out;
 }
 
 }  // namespace bertgrid::train

@@ -18,7 +18,7 @@ Evaluation evaluate(const std::function<torch::Tensor(const std::vector<int64_t>
     order.resize(static_cast<size_t>(n));
     for (int64_t i = 0; i < n; ++i) order[static_cast<size_t>(i)] = i;
   } else {
-    order = length_sorted_order(lengths);
+    order = text::length_sorted_order(lengths);
   }
 
   torch::NoGradGuard no_grad;
@@ -26,7 +26,7 @@ Evaluation evaluate(const std::function<torch::Tensor(const std::vector<int64_t>
   ev.p_hate.assign(static_cast<size_t>(n), 0);
   ev.predictions.assign(static_cast<size_t>(n), 0);
   double loss_sum = 0;
-  for (const auto& rows : make_batches(order, batch_size)) {
+  for (const auto& rows : text::make_batches(order, batch_size)) {
     torch::Tensor out = logits(rows).to(torch::kCPU, torch::kFloat);
     std::vector<int64_t> y;
     for (int64_t r : rows) y.push_back(labels[static_cast<size_t>(r)]);

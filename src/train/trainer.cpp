@@ -111,10 +111,10 @@ bool Trainer::run(const std::function<bool()>& stop_requested,
                   const std::function<void(int64_t epoch)>& on_epoch_end,
                   const std::function<void(const StepResult&)>& on_step) {
   while (position_.epoch < settings_.epochs) {
-    auto order = epoch_permutation(settings_.data_seed, position_.epoch, task_.num_train());
+    auto order = text::epoch_permutation(settings_.data_seed, position_.epoch, task_.num_train());
     if (settings_.group_by_length)
-      order = length_grouped_order(order, row_lengths_, settings_.batch_size);
-    const auto batches = make_batches(order, settings_.batch_size);
+      order = text::length_grouped_order(order, row_lengths_, settings_.batch_size);
+    const auto batches = text::make_batches(order, settings_.batch_size);
     while (position_.batch < static_cast<int64_t>(batches.size())) {
       if (settings_.max_steps > 0 && position_.step >= settings_.max_steps) return true;
       if (stop_requested && stop_requested()) return false;

@@ -5,7 +5,7 @@
 #include <map>
 
 #include "core/error.h"
-#include "train/batching.h"
+#include "text/batch_order.h"
 
 namespace bertgrid::train {
 
@@ -20,7 +20,7 @@ TrainValidation stratified_split(const std::vector<int64_t>& labels, double frac
     const auto n = static_cast<int64_t>(rows.size());
     const auto held = static_cast<int64_t>(std::llround(fraction * static_cast<double>(n)));
     // Epoch slot = the label, so each label's shuffle is its own.
-    const auto perm = epoch_permutation(seed, label, n);
+    const auto perm = text::epoch_permutation(seed, label, n);
     for (int64_t i = 0; i < n; ++i)
       (i < held ? out.validation : out.train).push_back(rows[static_cast<size_t>(perm[i])]);
   }

@@ -1,0 +1,11 @@
+// The versions of the communication libraries this build runs on.
+#pragma once
+
+#include <string>
+
+namespace bertgrid::dist {
+
+std::string mpi_library_version();  // the MPI library's own version string, first line
+std::string nccl_version();         // "none" in a build without NCCL
+
+}  // namespace bertgrid::dist
