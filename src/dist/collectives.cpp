@@ -70,10 +70,6 @@ std::vector<float> gather_floats(MPI_Comm comm, const std::vector<float>& values
   return all;
 }
 
-void barrier(MPI_Comm comm) {
-  BERTGRID_MPI_CHECK(MPI_Barrier(comm));
-}
-
 }  // namespace bertgrid::dist
 
 namespace bertgrid::dist {

@@ -25,8 +25,6 @@ std::vector<std::string> gather_strings(MPI_Comm comm, const std::string& value,
 // Every rank's float buffer concatenated in rank order at `root` (empty elsewhere).
 std::vector<float> gather_floats(MPI_Comm comm, const std::vector<float>& values, int root = 0);
 
-void barrier(MPI_Comm comm);
-
 // Collective error agreement: every rank passes its own error ("" = none); if any is non-empty,
 // every rank throws the same bertgrid::Error listing each failed rank's message. So one rank's
 // failure never leaves the others waiting in the next collective.

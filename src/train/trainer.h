@@ -93,7 +93,6 @@ class Trainer {
   StepResult step(const std::vector<int64_t>& global_batch);
 
   int64_t total_steps() const { return schedule_.total_steps(); }
-  int64_t steps_per_epoch() const { return steps_per_epoch_; }
   const TrainerPosition& position() const { return position_; }
   std::vector<HistoryEntry>& history() { return history_; }
   FlatParams& flat() { return *flat_; }
@@ -119,7 +118,6 @@ class Trainer {
   std::unique_ptr<StepGraphs> graphs_;  // exec.cuda_graphs only
   std::vector<int64_t> row_lengths_;    // group_by_length only
   LinearSchedule schedule_;
-  int64_t steps_per_epoch_;
   TrainerPosition position_;
   std::vector<HistoryEntry> history_;
   int64_t local_examples_ = 0;
