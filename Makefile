@@ -7,7 +7,6 @@ GENERATOR := $(shell command -v ninja >/dev/null 2>&1 && echo Ninja || echo "Uni
 
 # Open MPI refuses root unless told otherwise; only the runs this project starts itself set it.
 MPI_ROOT_ENV := OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1
-export BERTGRID_DATA ?= $(SHARED)/data/hate-speech-dataset
 
 .PHONY: all deps configure build test check demo clean format test-analysis sanitize fuzz \
 	fuzz-smoke
@@ -36,8 +35,10 @@ check: build
 test-analysis:
 	/usr/bin/python3 -m pytest -q analysis/tests
 
-# The demo grid on CPU: the real dataset (BERTGRID_DATA, else a clone of the public repository
-# into data/), a small randomly initialised DistilBERT, 2 ranks.
+# The demo grid on CPU: the real dataset, a small randomly initialised DistilBERT, 2 ranks. It
+# builds only the bertgrid binary. The dataset is $BERTGRID_DATA when set, else the shared
+# folder's copy, else data/hate-speech-dataset (a clone of the public repository when missing).
+# The vocab ships in models/.
 DEMO_RANKS ?= 2
 
 # ASan + UBSan (clang 14, UB fatal) build in its own folder, the unit tests without slow/oracle.
@@ -60,13 +61,17 @@ fuzz: deps
 fuzz-smoke: deps
 	FUZZ_BUILD=$(SAN_BUILD) SHARED=$(SHARED) JOBS=$(JOBS) FUZZ_COVERAGE=0 scripts/fuzz.sh 20
 
-demo: build
-	@if [ ! -d "$(BERTGRID_DATA)" ] && [ ! -d data/hate-speech-dataset ]; then \
-	  echo "demo: cloning the dataset into data/"; \
-	  git clone --depth 1 https://github.com/Vicomtech/hate-speech-dataset.git data/hate-speech-dataset; fi
+demo: configure
+	cmake --build $(BUILD) -j $(JOBS) --target bertgrid
+	@data="$${BERTGRID_DATA:-}"; \
+	for d in "$(SHARED)/data/hate-speech-dataset" data/hate-speech-dataset; do \
+	  [ -n "$$data" ] || [ ! -d "$$d" ] || data="$$d"; done; \
+	if [ -z "$$data" ]; then \
+	  echo "demo: cloning the dataset into data/"; data=data/hate-speech-dataset; \
+	  git clone --depth 1 https://github.com/Vicomtech/hate-speech-dataset.git "$$data"; fi; \
+	echo "demo: dataset $$data"; \
 	$(MPI_ROOT_ENV) mpirun -np $(DEMO_RANKS) --oversubscribe $(BUILD)/bertgrid run \
-	  --config configs/demo.toml --force \
-	  $$( [ -d "$(BERTGRID_DATA)" ] && echo --data "$(BERTGRID_DATA)" )
+	  --config configs/demo.toml --force --data "$$data"
 	/usr/bin/python3 analysis/report.py runs/demo
 
 format:
