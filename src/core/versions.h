@@ -7,7 +7,8 @@
 
 namespace bertgrid {
 
-std::string bertgrid_version();
+std::string bertgrid_version();  // CMake's project(VERSION)
+std::string bertgrid_commit();   // the git commit at configure time, or "unknown"
 std::string libtorch_version();  // the headers built against (TORCH_VERSION)
 
 }  // namespace bertgrid
