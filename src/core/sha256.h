@@ -1,11 +1,12 @@
-// SHA-256 (FIPS 180-4): checks downloaded model files and fingerprints inputs.
-// Sha256 hashes a stream piece by piece; sha256_hex and sha256_file_hex hash a whole string or
-// file.
+// SHA-256 (FIPS 180-4) through OpenSSL's EVP interface: checks downloaded model files and
+// fingerprints inputs. Sha256 hashes a stream piece by piece; sha256_hex and sha256_file_hex hash
+// a whole string or file.
 #pragma once
 
 #include <array>
 #include <cstddef>
 #include <cstdint>
+#include <memory>
 #include <string>
 #include <string_view>
 
@@ -13,12 +14,13 @@ namespace bertgrid {
 
 class Sha256 {
  public:
-  // `use_hardware`: the x86 SHA extensions when the CPU has them (1.39 GB/s against the portable
-  // code's 0.31 GB/s on the development machine's AMD EPYC); false forces the portable code.
-  // Both give the same digests.
-  explicit Sha256(bool use_hardware = true);
-  // Whether this CPU has the SHA extensions (and SSSE3 / SSE4.1) that the hardware path uses.
-  static bool hardware_available();
+  Sha256();
+  ~Sha256();
+  Sha256(const Sha256&) = delete;
+  Sha256& operator=(const Sha256&) = delete;
+  Sha256(Sha256&&) noexcept;
+  Sha256& operator=(Sha256&&) noexcept;
+
   // Adds bytes to the message. May be called any number of times, with any sizes.
   void update(const void* data, std::size_t size);
   void update(std::string_view data) { update(data.data(), data.size()); }
@@ -28,12 +30,8 @@ class Sha256 {
   std::string finish_hex();
 
  private:
-  void compress(const std::uint8_t* blocks, std::size_t count);  // whole 64-byte blocks
-  std::array<std::uint32_t, 8> state_;
-  std::array<std::uint8_t, 64> block_;
-  std::size_t block_used_;
-  std::uint64_t total_bytes_;
-  bool hardware_;
+  struct Context;  // OpenSSL's EVP_MD_CTX, kept out of this header
+  std::unique_ptr<Context> context_;
 };
 
 // Lowercase hex SHA-256 of `data`.
