@@ -1,7 +1,9 @@
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cmath>
 
+#include "core/error.h"
 #include "io/job_record.h"
 
 using bertgrid::JobRecord;
@@ -68,4 +70,50 @@ TEST(JobRecord, JsonRoundTrip) {
   EXPECT_TRUE(std::isnan(back.eval_f1_hate));
   EXPECT_EQ(back.confusion, r.confusion);
   EXPECT_EQ(back.error, r.error);
+}
+
+// The JSON form, byte for byte as results.json and record.json hold it (keys sorted; NaN metrics
+// and missing optionals null; `confusion` beside the columns).
+TEST(JobRecord, JsonBytesAreTheRecordFilesOwn) {
+  JobRecord r = sample();
+  r.eval_f1_hate = std::nan("");
+  r.val_accAll = 0.75;
+  EXPECT_EQ(bertgrid::to_json(r).dump(),
+            "{\"batch_size\":16,\"confusion\":[[200,39],[46,193]],\"data_seed\":7,\"epochs\":2,"
+            "\"error\":\"loss is NaN at step 3, \\\"epoch\\\" 1\",\"eval_accAll\":0.822176,"
+            "\"eval_accHate\":0.807531,\"eval_accNoHate\":0.83682,\"eval_f1_hate\":null,"
+            "\"eval_loss\":0.438262,\"eval_precision_hate\":0.0,\"eval_recall_hate\":0.0,"
+            "\"eval_train_loss\":0.150157,\"init_seed\":42,\"job_id\":\"finetune-e2-s42\","
+            "\"kind\":\"finetune\",\"learning_rate\":5e-05,\"status\":\"failed\",\"strategy\":\"\","
+            "\"train_seconds\":12.5,\"val_accAll\":0.75,\"val_loss\":null,\"warmup_steps\":11,"
+            "\"weight_decay\":0.01}");
+}
+
+// The CSV and JSON forms come from one table: the same columns, in the CSV's order.
+TEST(JobRecord, CsvAndJsonHaveTheSameColumns) {
+  const auto j = bertgrid::to_json(sample());
+  std::string header = bertgrid::job_record_csv_header();
+  size_t columns = 0;
+  for (size_t start = 0; start <= header.size(); ++columns) {
+    const auto comma = std::min(header.find(',', start), header.size());
+    EXPECT_TRUE(j.contains(header.substr(start, comma - start)))
+        << header.substr(start, comma - start);
+    start = comma + 1;
+  }
+  EXPECT_EQ(columns + 1, j.size());  // and confusion, JSON only
+}
+
+TEST(JobRecord, MissingKeyIsNamed) {
+  auto j = bertgrid::to_json(sample());
+  j.erase("warmup_steps");
+  try {
+    bertgrid::job_record_from_json(j);
+    FAIL() << "no error";
+  } catch (const bertgrid::Error& e) {
+    EXPECT_EQ(std::string(e.what()).rfind("job record: key 'warmup_steps': ", 0), 0u) << e.what();
+  }
+  // An optional metric may be missing.
+  j = bertgrid::to_json(sample());
+  j.erase("val_loss");
+  EXPECT_FALSE(bertgrid::job_record_from_json(j).val_loss.has_value());
 }

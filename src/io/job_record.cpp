@@ -2,7 +2,8 @@
 
 #include <charconv>
 #include <cmath>
-#include <sstream>
+#include <optional>
+#include <variant>
 
 #include "core/error.h"
 
@@ -31,27 +32,122 @@ std::string optional_number(const std::optional<double>& x) {
   return x ? number(*x) : "";
 }
 
+// The record's columns, in the CSV's order: each a name and the member it holds. Both formats
+// are written from this table; per-format rules follow the value's type (see csv_cell and
+// json_value). `confusion` is beside the table: JSON only.
+using Member = std::variant<std::string JobRecord::*, int64_t JobRecord::*, uint64_t JobRecord::*,
+                            double JobRecord::*, std::optional<double> JobRecord::*>;
+struct Field {
+  const char* name;
+  Member member;
+  bool null_for_nan;  // JSON: a NaN metric is written as null (NaN is not JSON)
+};
+
+const std::vector<Field>& fields() {
+  static const std::vector<Field> table = {
+      {"job_id", &JobRecord::job_id, false},
+      {"kind", &JobRecord::kind, false},
+      {"epochs", &JobRecord::epochs, false},
+      {"strategy", &JobRecord::strategy, false},
+      {"init_seed", &JobRecord::init_seed, false},
+      {"data_seed", &JobRecord::data_seed, false},
+      {"batch_size", &JobRecord::batch_size, false},
+      {"learning_rate", &JobRecord::learning_rate, false},
+      {"weight_decay", &JobRecord::weight_decay, false},
+      {"warmup_steps", &JobRecord::warmup_steps, false},
+      {"eval_loss", &JobRecord::eval_loss, true},
+      {"eval_accHate", &JobRecord::eval_accHate, true},
+      {"eval_accNoHate", &JobRecord::eval_accNoHate, true},
+      {"eval_accAll", &JobRecord::eval_accAll, true},
+      {"eval_precision_hate", &JobRecord::eval_precision_hate, true},
+      {"eval_recall_hate", &JobRecord::eval_recall_hate, true},
+      {"eval_f1_hate", &JobRecord::eval_f1_hate, true},
+      {"eval_train_loss", &JobRecord::eval_train_loss, true},
+      {"val_loss", &JobRecord::val_loss, true},
+      {"val_accAll", &JobRecord::val_accAll, true},
+      {"train_seconds", &JobRecord::train_seconds, false},
+      {"status", &JobRecord::status, false},
+      {"error", &JobRecord::error, false},
+  };
+  return table;
+}
+
+// CSV: text quoted where needed, integers as they are, reals in their shortest exact form ("nan"
+// for NaN), a missing optional empty.
+std::string csv_cell(const JobRecord& r, const Member& member) {
+  struct Cell {
+    const JobRecord& r;
+    std::string operator()(std::string JobRecord::*m) const { return csv_quote(r.*m); }
+    std::string operator()(int64_t JobRecord::*m) const { return std::to_string(r.*m); }
+    std::string operator()(uint64_t JobRecord::*m) const { return std::to_string(r.*m); }
+    std::string operator()(double JobRecord::*m) const { return number(r.*m); }
+    std::string operator()(std::optional<double> JobRecord::*m) const {
+      return optional_number(r.*m);
+    }
+  };
+  return std::visit(Cell{r}, member);
+}
+
+// JSON: a missing optional is null; with null_for_nan, so is NaN.
+nlohmann::json json_value(const JobRecord& r, const Field& f) {
+  struct Value {
+    const JobRecord& r;
+    bool null_for_nan;
+    nlohmann::json real(double x) const {
+      return null_for_nan && std::isnan(x) ? nlohmann::json(nullptr) : nlohmann::json(x);
+    }
+    nlohmann::json operator()(std::string JobRecord::*m) const { return r.*m; }
+    nlohmann::json operator()(int64_t JobRecord::*m) const { return r.*m; }
+    nlohmann::json operator()(uint64_t JobRecord::*m) const { return r.*m; }
+    nlohmann::json operator()(double JobRecord::*m) const { return real(r.*m); }
+    nlohmann::json operator()(std::optional<double> JobRecord::*m) const {
+      return r.*m ? real(*(r.*m)) : nlohmann::json(nullptr);
+    }
+  };
+  return std::visit(Value{r, f.null_for_nan}, f.member);
+}
+
+// Reads one field from `j`. Every key must be present, but an optional's may be missing; a null
+// real reads as NaN.
+void read_field(const nlohmann::json& j, const Field& f, JobRecord& r) {
+  struct Read {
+    const nlohmann::json& j;
+    const char* key;
+    JobRecord& r;
+    void operator()(std::string JobRecord::*m) const { r.*m = j.at(key).get<std::string>(); }
+    void operator()(int64_t JobRecord::*m) const { r.*m = j.at(key).get<int64_t>(); }
+    void operator()(uint64_t JobRecord::*m) const { r.*m = j.at(key).get<uint64_t>(); }
+    void operator()(double JobRecord::*m) const {
+      const auto& v = j.at(key);
+      r.*m = v.is_null() ? std::nan("") : v.get<double>();
+    }
+    void operator()(std::optional<double> JobRecord::*m) const {
+      if (!j.contains(key) || j.at(key).is_null())
+        r.*m = std::nullopt;
+      else
+        r.*m = j.at(key).get<double>();
+    }
+  };
+  std::visit(Read{j, f.name, r}, f.member);
+}
+
 }  // namespace
 
 std::string job_record_csv_header() {
-  return "job_id,kind,epochs,strategy,init_seed,data_seed,batch_size,learning_rate,weight_decay,"
-         "warmup_steps,eval_loss,eval_accHate,eval_accNoHate,eval_accAll,eval_precision_hate,"
-         "eval_recall_hate,eval_f1_hate,eval_train_loss,val_loss,val_accAll,train_seconds,status,"
-         "error";
+  std::string header;
+  for (const auto& f : fields()) header += (header.empty() ? "" : ",") + std::string(f.name);
+  return header;
 }
 
 std::string job_record_csv_row(const JobRecord& r) {
-  std::ostringstream out;
-  out << csv_quote(r.job_id) << ',' << csv_quote(r.kind) << ',' << r.epochs << ','
-      << csv_quote(r.strategy) << ',' << r.init_seed << ',' << r.data_seed << ',' << r.batch_size
-      << ',' << number(r.learning_rate) << ',' << number(r.weight_decay) << ',' << r.warmup_steps
-      << ',' << number(r.eval_loss) << ',' << number(r.eval_accHate) << ','
-      << number(r.eval_accNoHate) << ',' << number(r.eval_accAll) << ','
-      << number(r.eval_precision_hate) << ',' << number(r.eval_recall_hate) << ','
-      << number(r.eval_f1_hate) << ',' << number(r.eval_train_loss) << ','
-      << optional_number(r.val_loss) << ',' << optional_number(r.val_accAll) << ','
-      << number(r.train_seconds) << ',' << csv_quote(r.status) << ',' << csv_quote(r.error);
-  return out.str();
+  std::string row;
+  bool first = true;
+  for (const auto& f : fields()) {
+    if (!first) row += ',';
+    row += csv_cell(r, f.member);
+    first = false;
+  }
+  return row;
 }
 
 std::string job_records_csv(const std::vector<JobRecord>& records) {
@@ -61,77 +157,25 @@ std::string job_records_csv(const std::vector<JobRecord>& records) {
 }
 
 nlohmann::json to_json(const JobRecord& r) {
-  // NaN is not JSON: a metric that is undefined (e.g. an empty class) is written as null.
-  auto num = [](double x) -> nlohmann::json {
-    return std::isnan(x) ? nlohmann::json(nullptr) : nlohmann::json(x);
-  };
-  nlohmann::json j = {
-      {"job_id", r.job_id},
-      {"kind", r.kind},
-      {"epochs", r.epochs},
-      {"strategy", r.strategy},
-      {"init_seed", r.init_seed},
-      {"data_seed", r.data_seed},
-      {"batch_size", r.batch_size},
-      {"learning_rate", r.learning_rate},
-      {"weight_decay", r.weight_decay},
-      {"warmup_steps", r.warmup_steps},
-      {"eval_loss", num(r.eval_loss)},
-      {"eval_accHate", num(r.eval_accHate)},
-      {"eval_accNoHate", num(r.eval_accNoHate)},
-      {"eval_accAll", num(r.eval_accAll)},
-      {"eval_precision_hate", num(r.eval_precision_hate)},
-      {"eval_recall_hate", num(r.eval_recall_hate)},
-      {"eval_f1_hate", num(r.eval_f1_hate)},
-      {"eval_train_loss", num(r.eval_train_loss)},
-      {"val_loss", r.val_loss ? num(*r.val_loss) : nlohmann::json(nullptr)},
-      {"val_accAll", r.val_accAll ? num(*r.val_accAll) : nlohmann::json(nullptr)},
-      {"train_seconds", r.train_seconds},
-      {"status", r.status},
-      {"error", r.error},
-      {"confusion", r.confusion},
-  };
+  nlohmann::json j = nlohmann::json::object();
+  for (const auto& f : fields()) j[f.name] = json_value(r, f);
+  j["confusion"] = r.confusion;
   return j;
 }
 
 JobRecord job_record_from_json(const nlohmann::json& j) {
-  auto num = [&](const char* key) {
-    const auto& v = j.at(key);
-    return v.is_null() ? std::nan("") : v.get<double>();
-  };
-  auto opt = [&](const char* key) -> std::optional<double> {
-    if (!j.contains(key) || j.at(key).is_null()) return std::nullopt;
-    return j.at(key).get<double>();
-  };
+  JobRecord r;
+  const char* key = "";
   try {
-    JobRecord r;
-    r.job_id = j.at("job_id").get<std::string>();
-    r.kind = j.at("kind").get<std::string>();
-    r.epochs = j.at("epochs").get<int64_t>();
-    r.strategy = j.at("strategy").get<std::string>();
-    r.init_seed = j.at("init_seed").get<uint64_t>();
-    r.data_seed = j.at("data_seed").get<uint64_t>();
-    r.batch_size = j.at("batch_size").get<int64_t>();
-    r.learning_rate = j.at("learning_rate").get<double>();
-    r.weight_decay = j.at("weight_decay").get<double>();
-    r.warmup_steps = j.at("warmup_steps").get<int64_t>();
-    r.eval_loss = num("eval_loss");
-    r.eval_accHate = num("eval_accHate");
-    r.eval_accNoHate = num("eval_accNoHate");
-    r.eval_accAll = num("eval_accAll");
-    r.eval_precision_hate = num("eval_precision_hate");
-    r.eval_recall_hate = num("eval_recall_hate");
-    r.eval_f1_hate = num("eval_f1_hate");
-    r.eval_train_loss = num("eval_train_loss");
-    r.val_loss = opt("val_loss");
-    r.val_accAll = opt("val_accAll");
-    r.train_seconds = j.at("train_seconds").get<double>();
-    r.status = j.at("status").get<std::string>();
-    r.error = j.at("error").get<std::string>();
+    for (const auto& f : fields()) {
+      key = f.name;
+      read_field(j, f, r);
+    }
+    key = "confusion";
     if (j.contains("confusion")) r.confusion = j.at("confusion").get<decltype(r.confusion)>();
     return r;
   } catch (const nlohmann::json::exception& e) {
-    throw Error(std::string("job record: ") + e.what());
+    throw Error(std::string("job record: key '") + key + "': " + e.what());
   }
 }
 
