@@ -24,7 +24,8 @@ inline const text::Tokenizer& real_tokenizer() {
 }
 
 inline jobs::PreparedData tiny_data(const RunConfig& cfg) {
-  return jobs::prepare_data(cfg, cfg.data.dir, real_tokenizer(), cfg.model.max_position_embeddings);
+  return jobs::prepare_data(cfg, cfg.data.dir, real_tokenizer(),
+                            cfg.model.arch.max_position_embeddings);
 }
 
 // A job env writing into `dir`, single rank, CPU.

@@ -1,5 +1,5 @@
-// Helpers shared by the tests: temporary folders, files, paths into ../shared, and running the
-// bertgrid binary as a user would.
+// Helpers shared by the tests: the one temporary folder (TempDir) and file reader (read_file),
+// paths into ../shared, and running the bertgrid binary as a user would.
 #pragma once
 
 #include <stdlib.h>
@@ -7,9 +7,11 @@
 
 #include <filesystem>
 #include <fstream>
-#include <sstream>
+#include <iterator>
 #include <stdexcept>
 #include <string>
+
+#include "core/file_read.h"
 
 namespace bertgrid::testing {
 
@@ -31,6 +33,10 @@ class TempDir {
   TempDir& operator=(const TempDir&) = delete;
 
   const fs::path& path() const { return path_; }
+  // How many files and folders the folder holds (temp files left behind count too).
+  std::size_t entries() const {
+    return static_cast<std::size_t>(std::distance(fs::directory_iterator(path_), {}));
+  }
   std::string operator/(const std::string& rel) const { return (path_ / rel).string(); }
   // Writes `bytes` to path()/rel (creating folders) and returns the full path.
   std::string write(const std::string& rel, const std::string& bytes) const {
@@ -44,13 +50,8 @@ class TempDir {
   fs::path path_;
 };
 
-inline std::string read_file(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) throw std::runtime_error("cannot read " + path);
-  std::ostringstream out;
-  out << in.rdbuf();
-  return out.str();
-}
+// The whole file, as bertgrid itself reads files (core/file_read.h): errors name the path.
+using bertgrid::read_file;
 
 // A path under the shared folder (data/, golden/).
 inline std::string shared_path(const std::string& rel) {

@@ -33,7 +33,13 @@ TEST(Config, DefaultsAreThePapersGrid) {
   EXPECT_DOUBLE_EQ(c.finetune.learning_rate.at(0), 5e-5);
   EXPECT_EQ(c.embeddings.head.epochs, (std::vector<int64_t>{2}));
   EXPECT_EQ(c.embeddings.strategies.size(), 5u);
-  EXPECT_EQ(c.model.dim, 768);
+  EXPECT_EQ(c.model.arch.dim, 768);
+  EXPECT_EQ(c.model.init, bertgrid::ModelInit::kRandom);
+  EXPECT_EQ(c.embeddings.pooling, bertgrid::PoolingMode::kMasked);
+  EXPECT_EQ(c.embeddings.padding, bertgrid::PaddingMode::kDynamic);
+  EXPECT_EQ(c.run.device, bertgrid::DeviceChoice::kAuto);
+  EXPECT_EQ(c.run.precision, bertgrid::Precision::kFp32);
+  EXPECT_EQ(c.model.arch.activation, bertgrid::Activation::kGelu);
   EXPECT_EQ(c.data.labels.size(), 2u);
 }
 
@@ -53,7 +59,8 @@ epochs = [2]
   EXPECT_EQ(c.finetune.learning_rate.size(), 3u);
   EXPECT_EQ(c.finetune.init_seed, (std::vector<uint64_t>{1, 2}));
   EXPECT_EQ(c.finetune.warmup_steps, (std::vector<int64_t>{11}));
-  EXPECT_EQ(c.embeddings.strategies, (std::vector<std::string>{"CLS", "LAST2_MAX"}));
+  EXPECT_EQ(c.embeddings.strategies, (std::vector<bertgrid::Strategy>{
+                                         bertgrid::Strategy::CLS, bertgrid::Strategy::LAST2_MAX}));
 }
 
 TEST(Config, UnknownKeyNamesFileLineAndColumn) {
@@ -73,15 +80,19 @@ TEST(Config, EmptyEpochListIsAnError) {
 
 TEST(Config, UnknownStrategyIsNamed) {
   EXPECT_EQ(error_of(std::string(kMinimal) + "[embeddings]\nstrategies = [\"CLS\", \"MEAN\"]\n"),
-            "c.toml:6:14: 'embeddings.strategies' has unknown strategy \"MEAN\" (known: CLS, "
-            "LAST_MEAN, LAST_MAX, LAST2_MEAN, LAST2_MAX)");
+            "c.toml:6:22: 'embeddings.strategies' must be \"CLS\", \"LAST_MEAN\", \"LAST_MAX\", "
+            "\"LAST2_MEAN\" or \"LAST2_MAX\", not \"MEAN\"");
 }
 
 TEST(Config, ImpossibleValuesNameThePosition) {
   EXPECT_EQ(error_of(std::string(kMinimal) + "[finetune]\nbatch_size = [16, 0]\n"),
             "c.toml:6:14: 'finetune.batch_size' has 0: must be positive");
   EXPECT_EQ(error_of(std::string(kMinimal) + "n_heads = 5\n"),
-            "c.toml:5:11: 'model.n_heads' (5) must divide model.dim (768) evenly");
+            "c.toml:5:11: 'model.n_heads' (5) must divide dim (768) evenly");
+  EXPECT_EQ(error_of(std::string(kMinimal) + "dropout = 1.0\n"),
+            "c.toml:5:11: 'model.dropout' (1) must be in [0, 1)");
+  EXPECT_EQ(error_of(std::string(kMinimal) + "hidden_dim = 0\n"),
+            "c.toml:5:14: 'model.hidden_dim' (0) must be positive");
 }
 
 TEST(Config, SyntaxErrorsCarryThePosition) {
@@ -104,7 +115,7 @@ TEST(Config, SpeedSwitchesAreReadAndTyped) {
                                         "[run]\nprecision = \"bf16\"\nfused_adamw = true\n"
                                         "async_copies = false\n",
                                     "c.toml");
-  EXPECT_EQ(cfg.run.precision, "bf16");
+  EXPECT_EQ(cfg.run.precision, bertgrid::Precision::kBf16);
   EXPECT_TRUE(cfg.run.fused_adamw);
   EXPECT_FALSE(cfg.run.async_copies);
   const auto defaults = parse_run_config(kMinimal, "c.toml");
@@ -113,7 +124,7 @@ TEST(Config, SpeedSwitchesAreReadAndTyped) {
   EXPECT_EQ(error_of(std::string(kMinimal) + "[run]\nfused_adamw = 1\n"),
             "c.toml:6:15: 'run.fused_adamw' must be a boolean, not integer");
   EXPECT_EQ(error_of(std::string(kMinimal) + "[run]\nprecision = \"fp16\"\n"),
-            "c.toml:6:13: 'run.precision' must be \"fp32\" or \"bf16\"");
+            "c.toml:6:13: 'run.precision' must be \"fp32\" or \"bf16\", not \"fp16\"");
 }
 
 TEST(Config, GroupByLengthIsForFinetunesOnly) {
@@ -138,4 +149,25 @@ TEST(Config, GraphSwitchesAreReadAndChecked) {
             "c.toml:6:22: 'run.pad_to_multiple_of' must be positive");
   EXPECT_EQ(error_of(std::string(kMinimal) + "[run]\ndevice = \"cpu\"\ncuda_graphs = true\n"),
             "c.toml:7:15: 'run.cuda_graphs' needs a CUDA device, but run.device is \"cpu\"");
+}
+
+TEST(Config, ChoicesAreReadAsTypes) {
+  const auto cfg =
+      parse_run_config(std::string(kMinimal) +
+                           "activation = \"relu\"\n"
+                           "[embeddings]\npooling = \"notebook\"\npadding = \"corpus\"\n"
+                           "[run]\ndevice = \"cuda\"\n",
+                       "c.toml");
+  EXPECT_EQ(cfg.model.arch.activation, bertgrid::Activation::kRelu);
+  EXPECT_EQ(cfg.embeddings.pooling, bertgrid::PoolingMode::kNotebook);
+  EXPECT_EQ(cfg.embeddings.padding, bertgrid::PaddingMode::kCorpus);
+  EXPECT_EQ(cfg.run.device, bertgrid::DeviceChoice::kCuda);
+  EXPECT_EQ(error_of(std::string(kMinimal) + "activation = \"swish\"\n"),
+            "c.toml:5:14: 'model.activation' must be \"gelu\" or \"relu\", not \"swish\"");
+  EXPECT_EQ(error_of(std::string(kMinimal) + "[run]\ndevice = \"gpu\"\n"),
+            "c.toml:6:10: 'run.device' must be \"auto\", \"cpu\" or \"cuda\", not \"gpu\"");
+  EXPECT_EQ(error_of("name = \"t\"\n[model]\ninit = \"zeros\"\n"),
+            "c.toml:3:8: 'model.init' must be \"pretrained\" or \"random\", not \"zeros\"");
+  EXPECT_EQ(error_of(std::string(kMinimal) + "[embeddings]\npooling = 1\n"),
+            "c.toml:6:11: 'embeddings.pooling' must be a string, not integer");
 }

@@ -141,7 +141,7 @@ TEST(DistilBert, RejectsSequenceLongerThanPositions) {
 
 TEST(DistilBert, ReluActivationAndSinusoidalPositionsRun) {
   auto c = tiny_config();
-  c.activation = "relu";
+  c.activation = Activation::kRelu;
   c.sinusoidal_pos_embds = true;
   auto model = DistilBertModel(c);
   const auto& pos = model->embeddings->position_embeddings->weight;

@@ -6,6 +6,7 @@
 
 #include "core/error.h"
 #include "model/distilbert_config.h"
+#include "tests/support.h"
 
 namespace bertgrid::model {
 namespace {
@@ -36,7 +37,7 @@ TEST(DistilBertConfig, ReadsTinyGoldenConfig) {
   EXPECT_EQ(c.attention_dropout, 0.0);
   EXPECT_EQ(c.seq_classif_dropout, 0.0);
   EXPECT_EQ(c.initializer_range, 0.02);
-  EXPECT_EQ(c.activation, "gelu");
+  EXPECT_EQ(c.activation, Activation::kGelu);
   EXPECT_FALSE(c.sinusoidal_pos_embds);
   EXPECT_EQ(c.pad_token_id, 0);
   EXPECT_EQ(c.num_labels, 2);
@@ -59,7 +60,7 @@ TEST(DistilBertConfig, ToJsonRoundTripsAndIsHfShaped) {
   c.n_layers = 3;
   c.hidden_dim = 100;
   c.dropout = 0.25;
-  c.activation = "relu";
+  c.activation = Activation::kRelu;
   c.sinusoidal_pos_embds = true;
   c.num_labels = 3;
   auto j = to_json(c);
@@ -74,7 +75,8 @@ TEST(DistilBertConfig, ToJsonRoundTripsAndIsHfShaped) {
   EXPECT_EQ(back.n_layers, 3);
   EXPECT_EQ(back.hidden_dim, 100);
   EXPECT_EQ(back.dropout, 0.25);
-  EXPECT_EQ(back.activation, "relu");
+  EXPECT_EQ(back.activation, Activation::kRelu);
+  EXPECT_EQ(j.at("activation"), "relu");
   EXPECT_TRUE(back.sinusoidal_pos_embds);
   EXPECT_EQ(back.num_labels, 3);
 }
@@ -121,10 +123,11 @@ TEST(DistilBertConfig, HeadsMustDivideDim) {
 }
 
 TEST(DistilBertConfig, RejectsUnknownActivation) {
-  DistilBertConfig c;
-  c.activation = "swish";
-  expect_error_containing([&] { validate(c); },
-                          "activation (\"swish\") must be \"gelu\" or \"relu\"");
+  expect_error_containing(
+      [] {
+        bertgrid::model::from_json({{"activation", "swish"}}, "config.json");
+      },
+      "config.json: key \"activation\" must be \"gelu\" or \"relu\", got \"swish\"");
 }
 
 TEST(DistilBertConfig, RejectsNonPositiveSizes) {
@@ -158,10 +161,8 @@ TEST(DistilBertConfig, RejectsPadTokenOutsideVocab) {
 }
 
 TEST(DistilBertConfig, FileErrorsNameThePath) {
-  auto dir = std::filesystem::temp_directory_path() /
-             ("bertgrid_cfg_" + std::to_string(::testing::UnitTest::GetInstance()->random_seed()));
-  std::filesystem::create_directories(dir);
-  auto path = (dir / "config.json").string();
+  const testing::TempDir dir;
+  const std::string path = dir / "config.json";
   { std::ofstream(path) << "{\"dim\": 32, \"n_heads\": 5,}"; }
   expect_error_containing([&] { config_from_json_file(path); }, path + ": invalid JSON");
   // nlohmann reports a number overflow as out_of_range, not parse_error: still our error.
@@ -170,9 +171,8 @@ TEST(DistilBertConfig, FileErrorsNameThePath) {
   { std::ofstream(path) << "{\"dim\": 32, \"n_heads\": 5}"; }
   expect_error_containing([&] { config_from_json_file(path); },
                           path + ": n_heads (5) must divide dim (32)");
-  expect_error_containing([&] { config_from_json_file((dir / "nope.json").string()); },
-                          "nope.json: cannot open");
-  std::filesystem::remove_all(dir);
+  expect_error_containing([&] { config_from_json_file(dir / "nope.json"); },
+                          dir / "nope.json" + ": cannot open the model config: No such file");
 }
 
 }  // namespace

@@ -11,6 +11,7 @@
 
 #include "core/error.h"
 #include "io/embeddings_h5.h"
+#include "tests/support.h"
 
 namespace fs = std::filesystem;
 using bertgrid::io::EmbeddingsFile;
@@ -21,25 +22,7 @@ using bertgrid::io::write_embeddings_h5;
 
 namespace {
 
-class TempDir {
- public:
-  TempDir() {
-    std::string pattern = (fs::temp_directory_path() / "bertgrid_h5_XXXXXX").string();
-    if (!mkdtemp(pattern.data())) throw std::runtime_error("mkdtemp failed");
-    path_ = pattern;
-  }
-  ~TempDir() {
-    std::error_code ec;
-    fs::remove_all(path_, ec);
-  }
-  std::string file(const std::string& name) const { return (path_ / name).string(); }
-  std::size_t entries() const {
-    return static_cast<std::size_t>(std::distance(fs::directory_iterator(path_), {}));
-  }
-
- private:
-  fs::path path_;
-};
+using bertgrid::testing::TempDir;
 
 // Deterministic values including ones that only survive a bit-exact copy.
 torch::Tensor values(int64_t rows, int64_t cols, float offset) {
@@ -123,7 +106,7 @@ std::string run(const std::string& command, int* status) {
 
 TEST(EmbeddingsH5, RoundTripIsBitExact) {
   TempDir dir;
-  const std::string path = dir.file("embeddings.h5");
+  const std::string path = dir / "embeddings.h5";
   const EmbeddingsFile in = sample();
   write_embeddings_h5(path, in);
   EXPECT_EQ(dir.entries(), 1u);  // the temp file was renamed
@@ -152,7 +135,7 @@ TEST(EmbeddingsH5, RoundTripIsBitExact) {
 
 TEST(EmbeddingsH5, ReadsFingerprint) {
   TempDir dir;
-  const std::string path = dir.file("embeddings.h5");
+  const std::string path = dir / "embeddings.h5";
   EXPECT_EQ(read_fingerprint(path), std::nullopt);  // missing file
   write_embeddings_h5(path, sample());
   EXPECT_EQ(read_fingerprint(path), std::optional<std::string>("sha256:abc123"));
@@ -161,13 +144,13 @@ TEST(EmbeddingsH5, ReadsFingerprint) {
     ASSERT_GE(H5Adelete(f.id, "fingerprint"), 0);
   }
   EXPECT_EQ(read_fingerprint(path), std::nullopt);
-  std::ofstream(dir.file("junk.h5")) << "not hdf5";
-  EXPECT_EQ(read_fingerprint(dir.file("junk.h5")), std::nullopt);
+  std::ofstream(dir / "junk.h5") << "not hdf5";
+  EXPECT_EQ(read_fingerprint(dir / "junk.h5"), std::nullopt);
 }
 
 TEST(EmbeddingsH5, OverwritesAtomically) {
   TempDir dir;
-  const std::string path = dir.file("embeddings.h5");
+  const std::string path = dir / "embeddings.h5";
   write_embeddings_h5(path, sample(3, 2));
   write_embeddings_h5(path, sample(5, 1));
   const EmbeddingsFile out = read_embeddings_h5(path);
@@ -178,7 +161,7 @@ TEST(EmbeddingsH5, OverwritesAtomically) {
 
 TEST(EmbeddingsH5, WriterRejectsMismatchedRowsAndLeavesNoFile) {
   TempDir dir;
-  const std::string path = dir.file("embeddings.h5");
+  const std::string path = dir / "embeddings.h5";
   EmbeddingsFile f = sample();
   f.splits.at("train").by_strategy["CLS"] = values(4, 4, 0.0f);
   EXPECT_EQ(error_of([&] { write_embeddings_h5(path, f); }),
@@ -188,7 +171,7 @@ TEST(EmbeddingsH5, WriterRejectsMismatchedRowsAndLeavesNoFile) {
 
 TEST(EmbeddingsH5, WriterRejectsWrongDtypeAndMissingAttribute) {
   TempDir dir;
-  const std::string path = dir.file("embeddings.h5");
+  const std::string path = dir / "embeddings.h5";
   EmbeddingsFile f = sample();
   f.splits.at("test").by_strategy["CLS"] = values(2, 4, 0.0f).to(torch::kFloat64);
   EXPECT_EQ(error_of([&] { write_embeddings_h5(path, f); }),
@@ -202,7 +185,7 @@ TEST(EmbeddingsH5, WriterRejectsWrongDtypeAndMissingAttribute) {
 
 TEST(EmbeddingsH5, ReaderRejectsMismatchedRows) {
   TempDir dir;
-  const std::string path = dir.file("embeddings.h5");
+  const std::string path = dir / "embeddings.h5";
   write_embeddings_h5(path, sample());
   replace_dataset(path, "/train/LAST2_MAX", H5T_IEEE_F32LE, {5, 4});
   EXPECT_EQ(
@@ -212,7 +195,7 @@ TEST(EmbeddingsH5, ReaderRejectsMismatchedRows) {
 
 TEST(EmbeddingsH5, ReaderRejectsMismatchedFileIds) {
   TempDir dir;
-  const std::string path = dir.file("embeddings.h5");
+  const std::string path = dir / "embeddings.h5";
   write_embeddings_h5(path, sample());
   hid_t str = H5Tcopy(H5T_C_S1);
   H5Tset_size(str, 8);
@@ -224,7 +207,7 @@ TEST(EmbeddingsH5, ReaderRejectsMismatchedFileIds) {
 
 TEST(EmbeddingsH5, ReaderRejectsMissingDataset) {
   TempDir dir;
-  const std::string path = dir.file("embeddings.h5");
+  const std::string path = dir / "embeddings.h5";
   write_embeddings_h5(path, sample());
   {
     RawFile f(path);
@@ -235,7 +218,7 @@ TEST(EmbeddingsH5, ReaderRejectsMissingDataset) {
 
 TEST(EmbeddingsH5, ReaderRejectsStrategyMissingFromOneSplit) {
   TempDir dir;
-  const std::string path = dir.file("embeddings.h5");
+  const std::string path = dir / "embeddings.h5";
   write_embeddings_h5(path, sample());
   {
     RawFile f(path);
@@ -247,7 +230,7 @@ TEST(EmbeddingsH5, ReaderRejectsStrategyMissingFromOneSplit) {
 
 TEST(EmbeddingsH5, ReaderRejectsWrongDtype) {
   TempDir dir;
-  const std::string path = dir.file("embeddings.h5");
+  const std::string path = dir / "embeddings.h5";
   write_embeddings_h5(path, sample());
   replace_dataset(path, "/train/CLS", H5T_IEEE_F64LE, {3, 4});
   EXPECT_EQ(error_of([&] { read_embeddings_h5(path); }),
@@ -263,7 +246,7 @@ TEST(EmbeddingsH5, ReaderRejectsWrongDtype) {
 
 TEST(EmbeddingsH5, ReaderRejectsMissingAttribute) {
   TempDir dir;
-  const std::string path = dir.file("embeddings.h5");
+  const std::string path = dir / "embeddings.h5";
   write_embeddings_h5(path, sample());
   {
     RawFile f(path);
@@ -275,18 +258,18 @@ TEST(EmbeddingsH5, ReaderRejectsMissingAttribute) {
 
 TEST(EmbeddingsH5, ReaderRejectsNonHdf5File) {
   TempDir dir;
-  const std::string path = dir.file("embeddings.h5");
+  const std::string path = dir / "embeddings.h5";
   std::ofstream(path) << "file_id,label\n";
   const std::string msg = error_of([&] { read_embeddings_h5(path); });
   EXPECT_EQ(msg.rfind(path + ": cannot open as HDF5", 0), 0u) << msg;
   EXPECT_NE(msg.find("signature"), std::string::npos) << msg;  // HDF5's reason is passed on
-  EXPECT_EQ(error_of([&] { read_embeddings_h5(dir.file("absent.h5")); }),
-            "embeddings file not found: " + dir.file("absent.h5"));
+  EXPECT_EQ(error_of([&] { read_embeddings_h5(dir / "absent.h5"); }),
+            "embeddings file not found: " + dir / "absent.h5");
 }
 
 TEST(EmbeddingsH5, ReaderRejectsTruncatedFile) {
   TempDir dir;
-  const std::string path = dir.file("embeddings.h5");
+  const std::string path = dir / "embeddings.h5";
   write_embeddings_h5(path, sample(200, 50, 64));
   const auto size = fs::file_size(path);
   fs::resize_file(path, size / 2);
@@ -301,7 +284,7 @@ TEST(EmbeddingsH5, H5pyReadsLayout) {
   run(python + " -c 'import h5py' 2>/dev/null", &status);
   if (status != 0) GTEST_SKIP() << python << " has no h5py";
   TempDir dir;
-  const std::string path = dir.file("embeddings.h5");
+  const std::string path = dir / "embeddings.h5";
   write_embeddings_h5(path, sample());
   const std::string script =
       "import sys, h5py\n"
@@ -314,7 +297,7 @@ TEST(EmbeddingsH5, H5pyReadsLayout) {
       "print(repr(float(f['train/CLS'][2, 3])), repr(float(f['test/LAST2_MAX'][1, 0])))\n"
       "print(d(f.attrs['model']), int(f.attrs['max_length']), d(f.attrs['pooling']),\n"
       "      d(f.attrs['precision']), d(f.attrs['fingerprint']))\n";
-  const std::string script_path = dir.file("check.py");
+  const std::string script_path = dir / "check.py";
   std::ofstream(script_path) << script;
   const std::string out = run(python + " " + script_path + " " + path + " 2>&1", &status);
   ASSERT_EQ(status, 0) << out;

@@ -177,7 +177,8 @@ TEST(FinetuneJob, PaddingToAMultipleChangesOnlyRounding) {
   auto run = [](int64_t multiple, bool dropout) {
     auto cfg = tiny_config();
     if (!dropout)
-      cfg.model.dropout = cfg.model.attention_dropout = cfg.model.seq_classif_dropout = 0;
+      cfg.model.arch.dropout = cfg.model.arch.attention_dropout =
+          cfg.model.arch.seq_classif_dropout = 0;
     const auto data = tiny_data(cfg);
     TempDir dir;
     auto env = tiny_env(cfg, data, dir / "job");

@@ -48,7 +48,7 @@ jobs::JobSpec head_spec(const RunConfig& cfg) {
 TEST(HeadJob, LearnsASeparableSignalDeterministically) {
   const auto cfg = tiny_config();
   const auto data = tiny_data(cfg);
-  const auto emb = fake_embeddings(data, cfg.model.dim);
+  const auto emb = fake_embeddings(data, cfg.model.arch.dim);
   TempDir a, b;
   auto ra = jobs::run_head(head_spec(cfg), tiny_env(cfg, data, a / "job"), emb);
   auto rb = jobs::run_head(head_spec(cfg), tiny_env(cfg, data, b / "job"), emb);
@@ -68,7 +68,7 @@ TEST(HeadJob, LearnsASeparableSignalDeterministically) {
 TEST(HeadJob, NamesASentenceMissingFromTheEmbeddings) {
   const auto cfg = tiny_config();
   const auto data = tiny_data(cfg);
-  auto emb = fake_embeddings(data, cfg.model.dim);
+  auto emb = fake_embeddings(data, cfg.model.arch.dim);
   auto& test = emb.splits["test"];
   test.file_ids[3] = "nope";
   TempDir dir;
@@ -92,7 +92,7 @@ TEST(HeadJob, ValidationRowsComeFromTrainEmbeddings) {
   // The embeddings file holds the whole train split (before the carve).
   auto full_cfg = tiny_config();
   const auto full = tiny_data(full_cfg);
-  const auto emb = fake_embeddings(full, cfg.model.dim);
+  const auto emb = fake_embeddings(full, cfg.model.arch.dim);
   TempDir dir;
   auto r = jobs::run_head(head_spec(cfg), tiny_env(cfg, data, dir / "job"), emb);
   ASSERT_EQ(r.record.status, "ok");

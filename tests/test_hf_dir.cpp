@@ -12,6 +12,7 @@
 #include "core/error.h"
 #include "model/hf_dir.h"
 #include "model/safetensors.h"
+#include "tests/support.h"
 #include "tests/tensor_compare.h"
 
 namespace bertgrid::model {
@@ -28,10 +29,7 @@ constexpr double kForwardTol = 1e-5;  // golden/README.md: hidden states and log
 using Tensors = std::vector<std::pair<std::string, torch::Tensor>>;
 
 std::string read_text(const fs::path& p) {
-  std::ifstream in(p, std::ios::binary);
-  std::ostringstream os;
-  os << in.rdbuf();
-  return os.str();
+  return testing::read_file(p.string());
 }
 
 template <typename F>
@@ -47,16 +45,10 @@ std::string error_of(F f) {
 class HfDir : public ::testing::Test {
  protected:
   void SetUp() override {
-    const auto* info = ::testing::UnitTest::GetInstance()->current_test_info();
-    root_ = fs::temp_directory_path() /
-            ("bertgrid_hf_dir_" + std::to_string(::getpid()) + "_" + info->name());
-    fs::remove_all(root_);
-    fs::create_directories(root_);
     for (auto& [name, tensor] : load_safetensors(kTiny + "/model.safetensors").tensors) {
       tiny_.emplace_back(name, tensor);
     }
   }
-  void TearDown() override { fs::remove_all(root_); }
 
   // A model directory `name` with the tiny config (or `config_text`) and these tensors.
   std::string make_dir(const std::string& name, const Tensors& tensors,
@@ -84,7 +76,8 @@ class HfDir : public ::testing::Test {
     return out;
   }
 
-  fs::path root_;
+  testing::TempDir tmp_;
+  fs::path root_ = tmp_.path();
   Tensors tiny_;
 };
 
@@ -136,9 +129,38 @@ TEST_F(HfDir, SaveWritesHfFilesAndNoTemporaries) {
   const fs::path dir = root_ / "saved";
   save_pretrained(dir.string(), loaded.model, loaded.config, kTiny + "/vocab.txt");
   EXPECT_EQ(read_text(dir / "vocab.txt"), read_text(kTiny + "/vocab.txt"));
-  auto config = nlohmann::json::parse(read_text(dir / "config.json"));
-  EXPECT_EQ(config.at("model_type"), "distilbert");
-  EXPECT_EQ(config.at("n_layers"), 2);
+  // config.json, byte for byte as HF-compatible tools (and earlier bertgrid versions) write it.
+  EXPECT_EQ(read_text(dir / "config.json"), R"({
+  "activation": "gelu",
+  "architectures": [
+    "DistilBertForSequenceClassification"
+  ],
+  "attention_dropout": 0.0,
+  "dim": 32,
+  "dropout": 0.0,
+  "dtype": "float32",
+  "hidden_dim": 64,
+  "id2label": {
+    "0": "LABEL_0",
+    "1": "LABEL_1"
+  },
+  "initializer_range": 0.02,
+  "label2id": {
+    "LABEL_0": 0,
+    "LABEL_1": 1
+  },
+  "max_position_embeddings": 128,
+  "model_type": "distilbert",
+  "n_heads": 4,
+  "n_layers": 2,
+  "pad_token_id": 0,
+  "qa_dropout": 0.1,
+  "seq_classif_dropout": 0.0,
+  "sinusoidal_pos_embds": false,
+  "tie_word_embeddings": true,
+  "vocab_size": 30522
+}
+)");
   auto tok = nlohmann::json::parse(read_text(dir / "tokenizer_config.json"));
   EXPECT_EQ(tok.at("do_lower_case"), true);
   EXPECT_EQ(tok.at("model_max_length"), 512);

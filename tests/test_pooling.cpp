@@ -72,20 +72,6 @@ TEST(Pooling, PoolAllMatchesPoolInOrder) {
   }
 }
 
-TEST(Pooling, NamesRoundTrip) {
-  EXPECT_EQ(to_string(Strategy::LAST2_MAX), "LAST2_MAX");
-  for (Strategy s : kAllStrategies) EXPECT_EQ(strategy_from_string(to_string(s)), s);
-}
-
-TEST(Pooling, UnknownNameIsAnErrorNamingIt) {
-  try {
-    strategy_from_string("LAST3_MEAN");
-    FAIL();
-  } catch (const Error& e) {
-    EXPECT_NE(std::string(e.what()).find("\"LAST3_MEAN\""), std::string::npos) << e.what();
-  }
-}
-
 TEST(Pooling, MaskedExcludesClsAndPaddingByHand) {
   // One sequence: [CLS]=100, tokens 1 and 3, padding 1000 (must not count).
   auto h = torch::tensor({100.f, 1.f, 3.f, 1000.f}).view({1, 4, 1});

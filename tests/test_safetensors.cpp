@@ -12,6 +12,7 @@
 
 #include "core/error.h"
 #include "model/safetensors.h"
+#include "tests/support.h"
 
 namespace bertgrid::model {
 namespace {
@@ -21,13 +22,6 @@ namespace fs = std::filesystem;
 const std::string kShared = BERTGRID_SHARED_DIR;
 const std::string kTinyModel = kShared + "/golden/tiny-distilbert/model.safetensors";
 const std::string kForward = kShared + "/golden/forward.safetensors";
-
-std::string read_bytes(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  std::ostringstream out;
-  out << in.rdbuf();
-  return out.str();
-}
 
 // Same dtype, shape and bytes (stricter than torch::equal: NaN payloads and -0 count).
 bool bits_equal(const torch::Tensor& a, const torch::Tensor& b) {
@@ -40,14 +34,9 @@ bool bits_equal(const torch::Tensor& a, const torch::Tensor& b) {
 // A fresh temp directory per test, removed afterwards.
 class SafetensorsFiles : public ::testing::Test {
  protected:
-  void SetUp() override {
-    std::string tmpl = (fs::temp_directory_path() / "bertgrid-safetensors-XXXXXX").string();
-    ASSERT_NE(::mkdtemp(tmpl.data()), nullptr);
-    dir_ = tmpl;
-  }
-  void TearDown() override { fs::remove_all(dir_); }
-  std::string path(const std::string& name) const { return (dir_ / name).string(); }
-  fs::path dir_;
+  std::string path(const std::string& name) const { return tmp_ / name; }
+  testing::TempDir tmp_;
+  const fs::path& dir_ = tmp_.path();
 };
 
 TEST(Safetensors, LoadsTinyModelNamesShapesInOffsetOrder) {
@@ -248,7 +237,7 @@ TEST_F(SafetensorsFiles, SavedHeaderIsHfShaped) {
                     {"h", torch::ones({5}, torch::kHalf)},
                     {"b", torch::ones({1, 1, 3}, torch::kBFloat16)}},
                    {{"step", "6"}});
-  const std::string bytes = read_bytes(file);
+  const std::string bytes = testing::read_file(file);
   ASSERT_GE(bytes.size(), 8u);
   std::uint64_t n = 0;
   for (int i = 7; i >= 0; --i) n = (n << 8) | static_cast<unsigned char>(bytes[i]);
@@ -285,8 +274,8 @@ TEST_F(SafetensorsFiles, ResavingTinyModelReproducesHfFileByteForByte) {
     EXPECT_TRUE(torch::equal(back.tensors[i].second, f.tensors[i].second)) << f.tensors[i].first;
   }
   // HF writes the same compact header (metadata first, offset order) and padding.
-  EXPECT_TRUE(read_bytes(file) == read_bytes(kTinyModel));
-  EXPECT_TRUE(serialize_safetensors(f.tensors) == read_bytes(kTinyModel));
+  EXPECT_TRUE(testing::read_file(file) == testing::read_file(kTinyModel));
+  EXPECT_TRUE(serialize_safetensors(f.tensors) == testing::read_file(kTinyModel));
 }
 
 TEST_F(SafetensorsFiles, SaveReplacesAtomicallyAndLeavesNoTempFiles) {

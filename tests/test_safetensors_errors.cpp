@@ -9,6 +9,7 @@
 
 #include "core/error.h"
 #include "model/safetensors.h"
+#include "tests/support.h"
 
 namespace bertgrid::model {
 namespace {
@@ -57,18 +58,13 @@ void expect_message(const std::string& message, const std::string& file,
 
 class SafetensorsErrorFiles : public ::testing::Test {
  protected:
-  void SetUp() override {
-    std::string tmpl = (fs::temp_directory_path() / "bertgrid-safetensors-err-XXXXXX").string();
-    ASSERT_NE(::mkdtemp(tmpl.data()), nullptr);
-    dir_ = tmpl;
-  }
-  void TearDown() override { fs::remove_all(dir_); }
   std::string write(const std::string& name, const std::string& bytes) {
     const std::string p = (dir_ / name).string();
     std::ofstream(p, std::ios::binary) << bytes;
     return p;
   }
-  fs::path dir_;
+  testing::TempDir tmp_;
+  const fs::path& dir_ = tmp_.path();
 };
 
 TEST_F(SafetensorsErrorFiles, MissingFile) {

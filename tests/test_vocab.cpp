@@ -6,6 +6,7 @@
 #include <fstream>
 
 #include "core/error.h"
+#include "tests/support.h"
 #include "text/vocab.h"
 
 using bertgrid::text::Vocab;
@@ -36,11 +37,8 @@ TEST(Vocab, EmptyInputIsAnErrorNamingTheSource) {
 }
 
 TEST(Vocab, FromFileMatchesParse) {
-  const auto path = std::filesystem::temp_directory_path() /
-                    ("bertgrid-vocab-" + std::to_string(::getpid()) + ".txt");
-  std::ofstream(path, std::ios::binary) << "x\r\ny\n";
-  const Vocab v = Vocab::from_file(path.string());
-  std::filesystem::remove(path);
+  const bertgrid::testing::TempDir dir;
+  const Vocab v = Vocab::from_file(dir.write("vocab.txt", "x\r\ny\n"));
   ASSERT_EQ(v.size(), 2u);
   EXPECT_EQ(v.token(0), "x");
   EXPECT_EQ(v.find("y"), 1);

@@ -37,13 +37,13 @@ constexpr const char* kUsage =
     "max_length, pooling, padding, precision and fingerprint. Progress goes to stderr.\n"
     "\n";
 
-std::vector<model::Strategy> parse_strategies(const std::string& list) {
-  std::vector<model::Strategy> out;
+std::vector<Strategy> parse_strategies(const std::string& list) {
+  std::vector<Strategy> out;
   std::stringstream in(list);
   std::string name;
   while (std::getline(in, name, ',')) {
     if (name.empty()) continue;
-    out.push_back(model::strategy_from_string(name));
+    out.push_back(choice_from_string<Strategy>(name));
   }
   if (out.empty()) throw Error("--strategies: no strategy named in '" + list + "'");
   return out;
@@ -87,8 +87,8 @@ int cmd_embed(int argc, char** argv, int first) {
   if (options.batch_size < 1)
     throw Error("--batch-size must be at least 1, got " + std::to_string(options.batch_size));
   if (args.has("strategies")) options.strategies = parse_strategies(args.require("strategies"));
-  options.pooling = model::pooling_from_string(args.get_or("pooling", "masked"));
-  options.padding = model::padding_from_string(args.get_or("padding", "dynamic"));
+  options.pooling = choice_from_string<PoolingMode>(args.get_or("pooling", "masked"));
+  options.padding = choice_from_string<PaddingMode>(args.get_or("padding", "dynamic"));
   const long long threads = args.get_int("threads", 0);
   if (threads < 0) throw Error("--threads must be positive, got " + std::to_string(threads));
   if (threads > 0) set_compute_threads(static_cast<int>(threads));
@@ -138,16 +138,16 @@ int cmd_embed(int argc, char** argv, int first) {
     };
     const auto result = model::embed_all(encoder, tokens.ids, options);
     for (size_t s = 0; s < options.strategies.size(); ++s)
-      out.by_strategy[model::to_string(options.strategies[s])] = result.by_strategy[s];
+      out.by_strategy[to_string(options.strategies[s])] = result.by_strategy[s];
     file.splits[split] = std::move(out);
     sentences += static_cast<int64_t>(texts.size());
     truncated += tokens.truncated;
   }
 
   file.attrs_str["model"] = model_dir;
-  file.attrs_str["pooling"] = model::to_string(options.pooling);
-  file.attrs_str["padding"] = model::to_string(options.padding);
-  file.attrs_str["precision"] = fp.precision;
+  file.attrs_str["pooling"] = to_string(options.pooling);
+  file.attrs_str["padding"] = to_string(options.padding);
+  file.attrs_str["precision"] = to_string(fp.precision);
   file.attrs_str["fingerprint"] = model::embedding_fingerprint(fp);
   file.attrs_int["max_length"] = max_length;
   io::write_embeddings_h5(out_path, file);

@@ -69,7 +69,8 @@ int cmd_train(int argc, char** argv, int first) {
       jobs::spec_from_config(kind, kind == "finetune" ? cfg.finetune : cfg.embeddings.head);
   spec.epochs = args.get_int("epochs", spec.epochs);
   if (spec.epochs <= 0) throw Error("bertgrid train: --epochs must be positive");
-  if (kind == "head") spec.strategy = args.get_or("strategy", cfg.embeddings.strategies.at(0));
+  if (kind == "head")
+    spec.strategy = args.get_or("strategy", to_string(cfg.embeddings.strategies.at(0)));
   spec.job_id = jobs::make_job_id(spec);
 
   const auto tokenizer = text::Tokenizer::from_vocab_file(jobs::vocab_path(cfg));

@@ -2,11 +2,11 @@
 
 #include <toml++/toml.h>
 #include <filesystem>
-#include <fstream>
 #include <set>
 #include <sstream>
 
 #include "core/error.h"
+#include "core/file_read.h"
 
 namespace bertgrid {
 namespace {
@@ -82,7 +82,12 @@ class TableReader {
 
   template <typename T>
   T convert(const toml::node& node, const std::string& key) const {
-    if constexpr (std::is_same_v<T, bool>) {
+    if constexpr (IsChoice<T>::value) {
+      const std::string name = convert<std::string>(node, key);
+      if (auto choice = parse_choice<T>(name)) return *choice;
+      throw Error(at(node) + ": '" + qualified(key) + "' must be " + allowed_names<T>() +
+                  ", not \"" + name + "\"");
+    } else if constexpr (std::is_same_v<T, bool>) {
       if (auto v = node.value_exact<bool>()) return *v;
       throw type_error(node, key, "a boolean");
     } else if constexpr (std::is_same_v<T, std::string>) {
@@ -175,36 +180,32 @@ void validate_train(const TrainConfig& t, const Checker& c, const std::string& s
   c.require(t.logging_steps > 0, s + ".logging_steps", "must be positive");
 }
 
-void validate(const RunConfig& cfg, const Checker& c) {
-  static const std::set<std::string> kStrategies = {"CLS", "LAST_MEAN", "LAST_MAX", "LAST2_MEAN",
-                                                    "LAST2_MAX"};
-  const ModelConfig& m = cfg.model;
-  c.require(!cfg.name.empty(), "name", "is required (it names the run directory)");
-  c.require(m.init == "pretrained" || m.init == "random", "model.init",
-            "must be \"pretrained\" or \"random\", not \"" + m.init + "\"");
-  c.require(m.init != "pretrained" || !m.dir.empty(), "model.dir",
+// The [model] section: the architecture's own rules (core/architecture), named as TOML keys.
+void validate_model(const ModelConfig& m, const Checker& c) {
+  c.require(m.init != ModelInit::kPretrained || !m.dir.empty(), "model.dir",
             "is required when model.init = \"pretrained\"");
-  c.require(m.init != "random" || !m.vocab.empty(), "model.vocab",
+  c.require(m.init != ModelInit::kRandom || !m.vocab.empty(), "model.vocab",
             "is required when model.init = \"random\"");
-  for (const char* key : {"dim", "n_layers", "n_heads", "hidden_dim", "max_position_embeddings"}) {
-    const int64_t v = key == std::string("dim")          ? m.dim
-                      : key == std::string("n_layers")   ? m.n_layers
-                      : key == std::string("n_heads")    ? m.n_heads
-                      : key == std::string("hidden_dim") ? m.hidden_dim
-                                                         : m.max_position_embeddings;
-    c.require(v > 0, std::string("model.") + key, "must be positive, not " + std::to_string(v));
-  }
-  c.require(m.dim % m.n_heads == 0, "model.n_heads",
-            "(" + std::to_string(m.n_heads) + ") must divide model.dim (" + std::to_string(m.dim) +
-                ") evenly");
-  c.require(m.activation == "gelu" || m.activation == "relu", "model.activation",
-            "must be \"gelu\" or \"relu\", not \"" + m.activation + "\"");
-  for (const char* key : {"dropout", "attention_dropout", "seq_classif_dropout"}) {
-    const double v = key == std::string("dropout")             ? m.dropout
-                     : key == std::string("attention_dropout") ? m.attention_dropout
-                                                               : m.seq_classif_dropout;
-    c.require(v >= 0 && v < 1, std::string("model.") + key, "must be in [0, 1)");
-  }
+  if (auto fault = find_fault(m.arch)) c.require(false, "model." + fault->field, fault->problem);
+}
+
+void validate_embeddings(const EmbeddingConfig& e, const Checker& c) {
+  validate_train(e.head, c, "embeddings");
+  c.require(e.encode_batch_size > 0, "embeddings.encode_batch_size", "must be positive");
+}
+
+void validate_run(const RunSettings& r, const Checker& c) {
+  c.require(r.ranks_per_job > 0, "run.ranks_per_job", "must be positive");
+  c.require(r.threads_per_rank >= 0, "run.threads_per_rank", "must not be negative");
+  c.require(r.stall_timeout > 0, "run.stall_timeout", "must be positive");
+  c.require(r.pad_to_multiple_of > 0, "run.pad_to_multiple_of", "must be positive");
+  c.require(!r.cuda_graphs || r.device != DeviceChoice::kCpu, "run.cuda_graphs",
+            "needs a CUDA device, but run.device is \"cpu\"");
+}
+
+void validate(const RunConfig& cfg, const Checker& c) {
+  c.require(!cfg.name.empty(), "name", "is required (it names the run directory)");
+  validate_model(cfg.model, c);
   c.require(cfg.data.max_length >= 2, "data.max_length", "must be at least 2");
   c.require(cfg.data.validation_fraction >= 0 && cfg.data.validation_fraction < 1,
             "data.validation_fraction", "must be in [0, 1)");
@@ -212,35 +213,86 @@ void validate(const RunConfig& cfg, const Checker& c) {
   c.require(cfg.data.limit_test >= 0, "data.limit_test", "must not be negative");
   c.require(!cfg.data.labels.empty(), "data.labels", "must map at least one label");
   if (cfg.finetune_enabled) validate_train(cfg.finetune, c, "finetune");
-  if (cfg.embeddings.enabled) {
-    const EmbeddingConfig& e = cfg.embeddings;
-    validate_train(e.head, c, "embeddings");
-    c.require(!e.strategies.empty(), "embeddings.strategies", "is an empty list");
-    for (const auto& s : e.strategies)
-      c.require(kStrategies.count(s) > 0, "embeddings.strategies",
-                "has unknown strategy \"" + s +
-                    "\" (known: CLS, LAST_MEAN, LAST_MAX, LAST2_MEAN, LAST2_MAX)");
-    c.require(e.pooling == "masked" || e.pooling == "notebook", "embeddings.pooling",
-              "must be \"masked\" or \"notebook\"");
-    c.require(e.padding == "dynamic" || e.padding == "corpus", "embeddings.padding",
-              "must be \"dynamic\" or \"corpus\"");
-    c.require(e.encode_batch_size > 0, "embeddings.encode_batch_size", "must be positive");
-  }
+  if (cfg.embeddings.enabled) validate_embeddings(cfg.embeddings, c);
   c.require(cfg.finetune_enabled || cfg.embeddings.enabled, "finetune.enabled",
             "and embeddings.enabled are both false: nothing to run");
-  const RunSettings& r = cfg.run;
-  c.require(r.ranks_per_job > 0, "run.ranks_per_job", "must be positive");
-  c.require(r.threads_per_rank >= 0, "run.threads_per_rank", "must not be negative");
-  c.require(r.stall_timeout > 0, "run.stall_timeout", "must be positive");
-  c.require(r.device == "auto" || r.device == "cpu" || r.device == "cuda", "run.device",
-            "must be \"auto\", \"cpu\" or \"cuda\"");
-  c.require(r.precision == "fp32" || r.precision == "bf16", "run.precision",
-            "must be \"fp32\" or \"bf16\"");
   c.require(!cfg.embeddings.head.group_by_length, "embeddings.group_by_length",
             "does not apply: the heads train on embeddings, which have no length");
-  c.require(r.pad_to_multiple_of > 0, "run.pad_to_multiple_of", "must be positive");
-  c.require(!r.cuda_graphs || r.device != "cpu", "run.cuda_graphs",
-            "needs a CUDA device, but run.device is \"cpu\"");
+  validate_run(cfg.run, c);
+}
+
+void read_data(TableReader& d, DataConfig& data) {
+  d.read("dir", data.dir);
+  d.read("train_split", data.train_split);
+  d.read("test_split", data.test_split);
+  d.read("max_length", data.max_length);
+  d.read("validation_fraction", data.validation_fraction);
+  d.read("validation_seed", data.validation_seed);
+  d.read("limit_train", data.limit_train);
+  d.read("limit_test", data.limit_test);
+  if (const auto* labels = d.sub_table("labels")) {
+    data.labels.clear();
+    TableReader l = d.sub(*labels, "labels");
+    for (const auto& [key, node] : *labels) {
+      int value = 0;
+      l.read(std::string(key.str()), value);
+      data.labels.emplace_back(std::string(key.str()), value);
+    }
+  }
+}
+
+void read_model(TableReader& m, ModelConfig& model) {
+  m.read("init", model.init);
+  m.read("dir", model.dir);
+  m.read("vocab", model.vocab);
+  Architecture& a = model.arch;
+  m.read("dim", a.dim);
+  m.read("n_layers", a.n_layers);
+  m.read("n_heads", a.n_heads);
+  m.read("hidden_dim", a.hidden_dim);
+  m.read("max_position_embeddings", a.max_position_embeddings);
+  m.read("dropout", a.dropout);
+  m.read("attention_dropout", a.attention_dropout);
+  m.read("seq_classif_dropout", a.seq_classif_dropout);
+  m.read("activation", a.activation);
+}
+
+void read_finetune(TableReader& ft, RunConfig& c) {
+  ft.read("enabled", c.finetune_enabled);
+  read_train(ft, c.finetune);
+}
+
+void read_embeddings(TableReader& e, EmbeddingConfig& embeddings) {
+  e.read("enabled", embeddings.enabled);
+  e.read_list("strategies", embeddings.strategies);
+  e.read("pooling", embeddings.pooling);
+  e.read("padding", embeddings.padding);
+  e.read("encode_batch_size", embeddings.encode_batch_size);
+  read_train(e, embeddings.head);
+}
+
+void read_run(TableReader& u, RunSettings& run) {
+  u.read("ranks_per_job", run.ranks_per_job);
+  u.read("threads_per_rank", run.threads_per_rank);
+  u.read("stall_timeout", run.stall_timeout);
+  u.read("device", run.device);
+  u.read("precision", run.precision);
+  u.read("save_models", run.save_models);
+  u.read("fused_adamw", run.fused_adamw);
+  u.read("async_copies", run.async_copies);
+  u.read("epoch_checkpoints", run.epoch_checkpoints);
+  u.read("cuda_graphs", run.cuda_graphs);
+  u.read("pad_to_multiple_of", run.pad_to_multiple_of);
+}
+
+// Reads the section `key` of the root, if present, with `read_section`; unknown keys are errors.
+template <typename ReadSection>
+void read_section(TableReader& root, const std::string& key, ReadSection read_section) {
+  if (const auto* table = root.sub_table(key)) {
+    TableReader section = root.sub(*table, key);
+    read_section(section);
+    section.finish();
+  }
 }
 
 }  // namespace
@@ -258,89 +310,20 @@ RunConfig parse_run_config(const std::string& text, const std::string& source_na
   c.finetune.epochs = {2, 3, 4};
   c.embeddings.head.epochs = {2};
   Positions positions;
-  {
-    TableReader r(root, source_name, "", positions);
-    r.read("name", c.name);
-    if (const auto* t = r.sub_table("data")) {
-      TableReader d = r.sub(*t, "data");
-      d.read("dir", c.data.dir);
-      d.read("train_split", c.data.train_split);
-      d.read("test_split", c.data.test_split);
-      d.read("max_length", c.data.max_length);
-      d.read("validation_fraction", c.data.validation_fraction);
-      d.read("validation_seed", c.data.validation_seed);
-      d.read("limit_train", c.data.limit_train);
-      d.read("limit_test", c.data.limit_test);
-      if (const auto* labels = d.sub_table("labels")) {
-        c.data.labels.clear();
-        TableReader l = d.sub(*labels, "labels");
-        for (const auto& [key, node] : *labels) {
-          int value = 0;
-          l.read(std::string(key.str()), value);
-          c.data.labels.emplace_back(std::string(key.str()), value);
-        }
-      }
-      d.finish();
-    }
-    if (const auto* t = r.sub_table("model")) {
-      TableReader m = r.sub(*t, "model");
-      m.read("init", c.model.init);
-      m.read("dir", c.model.dir);
-      m.read("vocab", c.model.vocab);
-      m.read("dim", c.model.dim);
-      m.read("n_layers", c.model.n_layers);
-      m.read("n_heads", c.model.n_heads);
-      m.read("hidden_dim", c.model.hidden_dim);
-      m.read("max_position_embeddings", c.model.max_position_embeddings);
-      m.read("dropout", c.model.dropout);
-      m.read("attention_dropout", c.model.attention_dropout);
-      m.read("seq_classif_dropout", c.model.seq_classif_dropout);
-      m.read("activation", c.model.activation);
-      m.finish();
-    }
-    if (const auto* t = r.sub_table("finetune")) {
-      TableReader ft = r.sub(*t, "finetune");
-      ft.read("enabled", c.finetune_enabled);
-      read_train(ft, c.finetune);
-      ft.finish();
-    }
-    if (const auto* t = r.sub_table("embeddings")) {
-      TableReader e = r.sub(*t, "embeddings");
-      e.read("enabled", c.embeddings.enabled);
-      e.read_list("strategies", c.embeddings.strategies);
-      e.read("pooling", c.embeddings.pooling);
-      e.read("padding", c.embeddings.padding);
-      e.read("encode_batch_size", c.embeddings.encode_batch_size);
-      read_train(e, c.embeddings.head);
-      e.finish();
-    }
-    if (const auto* t = r.sub_table("run")) {
-      TableReader u = r.sub(*t, "run");
-      u.read("ranks_per_job", c.run.ranks_per_job);
-      u.read("threads_per_rank", c.run.threads_per_rank);
-      u.read("stall_timeout", c.run.stall_timeout);
-      u.read("device", c.run.device);
-      u.read("precision", c.run.precision);
-      u.read("save_models", c.run.save_models);
-      u.read("fused_adamw", c.run.fused_adamw);
-      u.read("async_copies", c.run.async_copies);
-      u.read("epoch_checkpoints", c.run.epoch_checkpoints);
-      u.read("cuda_graphs", c.run.cuda_graphs);
-      u.read("pad_to_multiple_of", c.run.pad_to_multiple_of);
-      u.finish();
-    }
-    r.finish();
-  }
+  TableReader r(root, source_name, "", positions);
+  r.read("name", c.name);
+  read_section(r, "data", [&](TableReader& t) { read_data(t, c.data); });
+  read_section(r, "model", [&](TableReader& t) { read_model(t, c.model); });
+  read_section(r, "finetune", [&](TableReader& t) { read_finetune(t, c); });
+  read_section(r, "embeddings", [&](TableReader& t) { read_embeddings(t, c.embeddings); });
+  read_section(r, "run", [&](TableReader& t) { read_run(t, c.run); });
+  r.finish();
   validate(c, Checker(source_name, positions));
   return c;
 }
 
 RunConfig load_run_config(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) throw Error(path + ": cannot open the config file");
-  std::ostringstream buf;
-  buf << in.rdbuf();
-  RunConfig cfg = parse_run_config(buf.str(), path);
+  RunConfig cfg = parse_run_config(read_file(path, "the config file"), path);
   // Relative paths in the file are relative to the file's own folder, wherever the run starts.
   const auto base = std::filesystem::path(path).parent_path();
   for (std::string* p : {&cfg.data.dir, &cfg.model.dir, &cfg.model.vocab})

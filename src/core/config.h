@@ -9,6 +9,9 @@
 #include <string>
 #include <vector>
 
+#include "core/architecture.h"
+#include "core/choices.h"
+
 namespace bertgrid {
 
 struct DataConfig {
@@ -24,14 +27,12 @@ struct DataConfig {
 };
 
 struct ModelConfig {
-  std::string init = "pretrained";  // "pretrained" (from dir) or "random"
-  std::string dir;                  // HF model directory (pretrained)
-  std::string vocab;                // vocab.txt (random init; defaults to dir/vocab.txt)
-  // Architecture for random init (distilbert-base-uncased's shape by default).
-  int64_t dim = 768, n_layers = 6, n_heads = 12, hidden_dim = 3072;
-  int64_t max_position_embeddings = 512;
-  double dropout = 0.1, attention_dropout = 0.1, seq_classif_dropout = 0.2;
-  std::string activation = "gelu";
+  ModelInit init = ModelInit::kPretrained;  // from dir, or drawn from the init seed
+  std::string dir;                          // HF model directory (pretrained)
+  std::string vocab;                        // vocab.txt (random init; defaults to dir/vocab.txt)
+  // The shape for random init; vocab_size, pad_token_id, initializer_range and num_labels are
+  // not [model] keys (the vocabulary and the labels decide them).
+  Architecture arch;
 };
 
 // Hyperparameters of one kind of job; list-valued fields span the grid.
@@ -54,19 +55,19 @@ struct TrainConfig {
 
 struct EmbeddingConfig {
   bool enabled = true;
-  std::vector<std::string> strategies = {"CLS", "LAST_MEAN", "LAST_MAX", "LAST2_MEAN", "LAST2_MAX"};
-  std::string pooling = "masked";   // "masked" or "notebook" (h[:, 1:], padding included)
-  std::string padding = "dynamic";  // "dynamic" or "corpus" (each split to its longest sentence)
+  std::vector<Strategy> strategies{kAllStrategies.begin(), kAllStrategies.end()};
+  PoolingMode pooling = PoolingMode::kMasked;
+  PaddingMode padding = PaddingMode::kDynamic;
   int64_t encode_batch_size = 64;
   TrainConfig head;  // epochs default {2}
 };
 
 struct RunSettings {
   int64_t ranks_per_job = 1;
-  int64_t threads_per_rank = 0;    // 0: cores on the node / ranks on the node
-  double stall_timeout = 600;      // seconds without progress before the run aborts
-  std::string device = "auto";     // "auto", "cpu" or "cuda"
-  std::string precision = "fp32";  // "fp32" or "bf16" (autocast: bf16 matrix products)
+  int64_t threads_per_rank = 0;  // 0: cores on the node / ranks on the node
+  double stall_timeout = 600;    // seconds without progress before the run aborts
+  DeviceChoice device = DeviceChoice::kAuto;
+  Precision precision = Precision::kFp32;
   bool save_models = true;
   // Speed switches (each changes only speed, or float rounding): torch's fused AdamW kernel on
   // CUDA (libtorch >= 2.1); pinned host buffers with non-blocking host-to-device copies.

@@ -11,8 +11,6 @@
 
 namespace bertgrid::compat {
 
-constexpr bool kTorch2 = TORCH_VERSION_MAJOR >= 2;
-
 // libtorch >= 2.4 names autocast per device type; 1.13 has one switch per backend.
 #define BERTGRID_TORCH_AT_LEAST(major, minor) \
   (TORCH_VERSION_MAJOR > (major) ||           \

@@ -39,7 +39,7 @@ std::vector<jobs::JobSpec> expand_grid(const RunConfig& cfg) {
   if (cfg.finetune_enabled) expand("finetune", "", cfg.finetune, jobs);
   if (cfg.embeddings.enabled)
     for (const auto& strategy : cfg.embeddings.strategies)
-      expand("head", strategy, cfg.embeddings.head, jobs);
+      expand("head", to_string(strategy), cfg.embeddings.head, jobs);
   return jobs;
 }
 

@@ -140,9 +140,9 @@ int run_grid(const GridOptions& opt, const dist::World& world) {
   say("bertgrid run: " + cfg.name +
       (opt.shard.count > 1 ? " " + shard_dir_name(opt.shard) : std::string()) + " (" + cfg.source +
       ", sha256 " + config_hash(cfg).substr(0, 12) + ")\n  data " + opt.data_dir + ", model " +
-      (cfg.model.init == "random" ? "random init" : cfg.model.dir) + ", device " + device.str() +
-      (exec.bf16 ? " (bf16 autocast)" : "") + (exec.fused_adamw ? ", fused AdamW" : "") +
-      (exec.cuda_graphs ? ", CUDA graphs" : "") +
+      (cfg.model.init == ModelInit::kRandom ? "random init" : cfg.model.dir) + ", device " +
+      device.str() + (exec.bf16 ? " (bf16 autocast)" : "") +
+      (exec.fused_adamw ? ", fused AdamW" : "") + (exec.cuda_graphs ? ", CUDA graphs" : "") +
       (exec.pad_to_multiple_of > 1
            ? ", padded to multiples of " + std::to_string(exec.pad_to_multiple_of)
            : std::string()) +
@@ -342,7 +342,7 @@ int run_grid(const GridOptions& opt, const dist::World& world) {
         {"ranks_per_job", group.size()},
         {"threads_per_rank", threads},
         {"device", device.str()},
-        {"precision", cfg.run.precision},
+        {"precision", to_string(cfg.run.precision)},
         {"fused_adamw", exec.fused_adamw},
         {"async_copies", exec.async_copies},
         {"cuda_graphs", exec.cuda_graphs},

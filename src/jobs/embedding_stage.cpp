@@ -120,18 +120,19 @@ EmbeddingStageResult run_embedding_stage(const RunConfig& cfg, const PreparedDat
   // The weights enter the key as the checkpoint's SHA-256, or (random init) as what determines
   // the draw: seed, architecture and a sample of the drawn values (nothing is written).
   model::FingerprintInputs fp;
-  if (cfg.model.init == "pretrained") fp.weights_path = cfg.model.dir + "/model.safetensors";
+  if (cfg.model.init == ModelInit::kPretrained)
+    fp.weights_path = cfg.model.dir + "/model.safetensors";
   fp.vocab_path = vocab_path(cfg);
   fp.max_length = std::min(cfg.data.max_length, arch.max_position_embeddings);
   fp.data_files = data_files(cfg, data, data_dir);
   fp.label_map = cfg.data.labels;
-  fp.pooling = model::pooling_from_string(cfg.embeddings.pooling);
-  fp.padding = model::padding_from_string(cfg.embeddings.padding);
+  fp.pooling = cfg.embeddings.pooling;
+  fp.padding = cfg.embeddings.padding;
   fp.precision = cfg.run.precision;
   int64_t hit = 0;
   dist::all_or_none(world.comm(), [&] {
     if (world.rank() != 0) return;
-    if (cfg.model.init != "pretrained")
+    if (cfg.model.init != ModelInit::kPretrained)
       fp.weights_key = model::random_weights_key(*classifier->distilbert, arch, seed);
     res.fingerprint = model::embedding_fingerprint(fp);
     hit = fs::exists(res.path) && io::read_fingerprint(res.path) == res.fingerprint;
@@ -149,7 +150,7 @@ EmbeddingStageResult run_embedding_stage(const RunConfig& cfg, const PreparedDat
   options.bf16 = exec.bf16;
   classifier->to(exec.device);
   std::vector<std::string> names;
-  for (auto s : options.strategies) names.push_back(model::to_string(s));
+  for (auto s : options.strategies) names.push_back(to_string(s));
 
   int64_t forwards = 0;
   io::EmbeddingsFile file;
@@ -161,10 +162,11 @@ EmbeddingStageResult run_embedding_stage(const RunConfig& cfg, const PreparedDat
   dist::all_or_none(world.comm(), [&] {
     if (world.rank() != 0) return;
     file.attrs_str = {
-        {"model", cfg.model.init == "random" ? "random:" + std::to_string(seed) : cfg.model.dir},
-        {"pooling", cfg.embeddings.pooling},
-        {"padding", cfg.embeddings.padding},
-        {"precision", cfg.run.precision},
+        {"model",
+         cfg.model.init == ModelInit::kRandom ? "random:" + std::to_string(seed) : cfg.model.dir},
+        {"pooling", to_string(cfg.embeddings.pooling)},
+        {"padding", to_string(cfg.embeddings.padding)},
+        {"precision", to_string(cfg.run.precision)},
         {"fingerprint", res.fingerprint}};
     file.attrs_int = {{"max_length", fp.max_length}};
     io::write_embeddings_h5(res.path, file);

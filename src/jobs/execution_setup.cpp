@@ -10,8 +10,8 @@ namespace {
 
 torch::Device pick_device(const RunConfig& cfg, int local_rank, int local_size,
                           const std::string& host) {
-  const bool want =
-      cfg.run.device == "cuda" || (cfg.run.device == "auto" && torch::cuda::is_available());
+  const bool want = cfg.run.device == DeviceChoice::kCuda ||
+                    (cfg.run.device == DeviceChoice::kAuto && torch::cuda::is_available());
   if (!want) return torch::kCPU;
   if (!torch::cuda::is_available())
     throw Error("run.device = \"cuda\" but no CUDA device is usable here");
@@ -29,7 +29,7 @@ train::Execution make_execution(const RunConfig& cfg, int local_rank, int local_
   const auto start = std::chrono::steady_clock::now();
   train::Execution exec;
   exec.device = pick_device(cfg, local_rank, local_size, host);
-  exec.bf16 = cfg.run.precision == "bf16";
+  exec.bf16 = cfg.run.precision == Precision::kBf16;
   exec.fused_adamw = cfg.run.fused_adamw;
   exec.async_copies = cfg.run.async_copies;
   exec.cuda_graphs = cfg.run.cuda_graphs;
@@ -37,7 +37,7 @@ train::Execution make_execution(const RunConfig& cfg, int local_rank, int local_
   if (exec.cuda_graphs && !exec.device.is_cuda())
     throw Error(
         "run.cuda_graphs = true needs a GPU, but this rank runs on the CPU (run.device = \"" +
-        cfg.run.device + "\")");
+        to_string(cfg.run.device) + "\")");
   if (exec.cuda_graphs && !train::StepGraphs::available())
     throw Error(
         "run.cuda_graphs = true, but this bertgrid was built against a libtorch without "

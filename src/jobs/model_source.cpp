@@ -8,29 +8,20 @@ std::string vocab_path(const RunConfig& cfg) {
   return !cfg.model.vocab.empty() ? cfg.model.vocab : cfg.model.dir + "/vocab.txt";
 }
 
-model::DistilBertConfig model_config(const RunConfig& cfg, int64_t vocab_size) {
-  if (cfg.model.init == "pretrained")
+Architecture model_config(const RunConfig& cfg, int64_t vocab_size) {
+  if (cfg.model.init == ModelInit::kPretrained)
     return model::config_from_json_file(cfg.model.dir + "/config.json");
-  model::DistilBertConfig c;
-  c.vocab_size = vocab_size;
-  c.dim = cfg.model.dim;
-  c.n_layers = cfg.model.n_layers;
-  c.n_heads = cfg.model.n_heads;
-  c.hidden_dim = cfg.model.hidden_dim;
-  c.max_position_embeddings = cfg.model.max_position_embeddings;
-  c.dropout = cfg.model.dropout;
-  c.attention_dropout = cfg.model.attention_dropout;
-  c.seq_classif_dropout = cfg.model.seq_classif_dropout;
-  c.activation = cfg.model.activation;
-  model::validate(c, cfg.source + " [model]");
-  return c;
+  Architecture arch = cfg.model.arch;  // checked when the config was parsed
+  arch.vocab_size = vocab_size;
+  validate(arch, cfg.source + " [model]");  // the vocabulary must hold pad_token_id
+  return arch;
 }
 
 model::DistilBertForSequenceClassification make_classifier(const RunConfig& cfg,
                                                            const model::DistilBertConfig& arch,
                                                            uint64_t init_seed,
                                                            std::string* report) {
-  if (cfg.model.init == "pretrained") {
+  if (cfg.model.init == ModelInit::kPretrained) {
     auto loaded = model::load_pretrained(cfg.model.dir, init_seed);
     if (report) {
       report->clear();

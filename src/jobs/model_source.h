@@ -14,7 +14,7 @@ namespace bertgrid::jobs {
 std::string vocab_path(const RunConfig& cfg);
 
 // The architecture: model.dir/config.json, or the config's [model] shape with `vocab_size`.
-model::DistilBertConfig model_config(const RunConfig& cfg, int64_t vocab_size);
+Architecture model_config(const RunConfig& cfg, int64_t vocab_size);
 
 // A classifier with its initial weights for `init_seed`: loaded (head drawn from the seed when
 // the checkpoint has none) or drawn whole. `report` gets loading notes (unused / new tensors).

@@ -154,10 +154,7 @@ torch::Tensor MultiHeadSelfAttentionImpl::forward(const torch::Tensor& query,
 
 // ---- FFN --------------------------------------------------------------------------------------
 
-FFNImpl::FFNImpl(const DistilBertConfig& config) : gelu_(config.activation == "gelu") {
-  if (config.activation != "gelu" && config.activation != "relu") {
-    throw Error("DistilBERT: activation (\"" + config.activation + "\") must be gelu or relu");
-  }
+FFNImpl::FFNImpl(const DistilBertConfig& config) : gelu_(config.activation == Activation::kGelu) {
   dropout = register_module("dropout", torch::nn::Dropout(config.dropout));
   lin1 = register_module("lin1", Dense(config.dim, config.hidden_dim));
   lin2 = register_module("lin2", Dense(config.hidden_dim, config.dim));

@@ -1,10 +1,8 @@
 // DistilBertConfig <-> HF config.json, and validation.
 #include "model/distilbert_config.h"
 
-#include <fstream>
-#include <sstream>
-
 #include "core/error.h"
+#include "core/file_read.h"
 
 namespace bertgrid::model {
 namespace {
@@ -45,6 +43,17 @@ void read_string(const json& j, const std::string& where, const char* key, std::
   out = it->get<std::string>();
 }
 
+void read_activation(const json& j, const std::string& where, Activation& out) {
+  std::string name = to_string(out);
+  read_string(j, where, "activation", name);
+  if (auto activation = parse_choice<Activation>(name)) {
+    out = *activation;
+    return;
+  }
+  throw Error(where + ": key \"activation\" must be " + allowed_names<Activation>() + ", got \"" +
+              name + "\"");
+}
+
 void read_bool(const json& j, const std::string& where, const char* key, bool& out) {
   auto it = j.find(key);
   if (it == j.end()) return;
@@ -53,13 +62,6 @@ void read_bool(const json& j, const std::string& where, const char* key, bool& o
                 it->dump());
   }
   out = it->get<bool>();
-}
-
-template <typename T>
-std::string str(T v) {
-  std::ostringstream os;
-  os << v;
-  return os.str();
 }
 
 }  // namespace
@@ -77,7 +79,7 @@ DistilBertConfig from_json(const json& j, const std::string& where) {
   read_double(j, where, "attention_dropout", c.attention_dropout);
   read_double(j, where, "seq_classif_dropout", c.seq_classif_dropout);
   read_double(j, where, "initializer_range", c.initializer_range);
-  read_string(j, where, "activation", c.activation);
+  read_activation(j, where, c.activation);
   read_bool(j, where, "sinusoidal_pos_embds", c.sinusoidal_pos_embds);
   read_int(j, where, "pad_token_id", c.pad_token_id);
   auto labels = j.find("id2label");
@@ -93,11 +95,10 @@ DistilBertConfig from_json(const json& j, const std::string& where) {
 }
 
 DistilBertConfig config_from_json_file(const std::string& path) {
-  std::ifstream in(path);
-  if (!in) throw Error(path + ": cannot open config file");
+  const std::string text = read_file(path, "the model config");
   json j;
   try {
-    j = json::parse(in);
+    j = json::parse(text);
   } catch (const json::parse_error& e) {
     throw Error(path + ": invalid JSON at byte " + std::to_string(e.byte) + ": " + e.what());
   } catch (const json::exception& e) {  // out_of_range: a number too large for a double
@@ -114,7 +115,7 @@ json to_json(const DistilBertConfig& c) {
     id2label[std::to_string(i)] = name;
     label2id[name] = i;
   }
-  return json{{"activation", c.activation},
+  return json{{"activation", to_string(c.activation)},
               {"architectures", json::array({"DistilBertForSequenceClassification"})},
               {"attention_dropout", c.attention_dropout},
               {"dim", c.dim},
@@ -134,39 +135,6 @@ json to_json(const DistilBertConfig& c) {
               {"sinusoidal_pos_embds", c.sinusoidal_pos_embds},
               {"tie_word_embeddings", true},
               {"vocab_size", c.vocab_size}};
-}
-
-void validate(const DistilBertConfig& c, const std::string& where) {
-  auto positive = [&](const char* key, int64_t v) {
-    if (v <= 0) throw Error(where + ": " + key + " (" + str(v) + ") must be positive");
-  };
-  positive("vocab_size", c.vocab_size);
-  positive("max_position_embeddings", c.max_position_embeddings);
-  positive("dim", c.dim);
-  positive("n_layers", c.n_layers);
-  positive("n_heads", c.n_heads);
-  positive("hidden_dim", c.hidden_dim);
-  positive("num_labels", c.num_labels);
-  if (c.dim % c.n_heads != 0) {
-    throw Error(where + ": n_heads (" + str(c.n_heads) + ") must divide dim (" + str(c.dim) + ")");
-  }
-  auto probability = [&](const char* key, double v) {
-    if (!(v >= 0.0 && v < 1.0))
-      throw Error(where + ": " + key + " (" + str(v) + ") must be in [0, 1)");
-  };
-  probability("dropout", c.dropout);
-  probability("attention_dropout", c.attention_dropout);
-  probability("seq_classif_dropout", c.seq_classif_dropout);
-  if (!(c.initializer_range > 0.0)) {
-    throw Error(where + ": initializer_range (" + str(c.initializer_range) + ") must be positive");
-  }
-  if (c.activation != "gelu" && c.activation != "relu") {
-    throw Error(where + ": activation (\"" + c.activation + "\") must be \"gelu\" or \"relu\"");
-  }
-  if (c.pad_token_id < 0 || c.pad_token_id >= c.vocab_size) {
-    throw Error(where + ": pad_token_id (" + str(c.pad_token_id) + ") must be in [0, vocab_size (" +
-                str(c.vocab_size) + "))");
-  }
 }
 
 }  // namespace bertgrid::model

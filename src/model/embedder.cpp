@@ -11,26 +11,6 @@
 
 namespace bertgrid::model {
 
-std::string to_string(PaddingMode mode) {
-  return mode == PaddingMode::kCorpus ? "corpus" : "dynamic";
-}
-
-std::string to_string(PoolingMode mode) {
-  return mode == PoolingMode::kNotebook ? "notebook" : "masked";
-}
-
-PaddingMode padding_from_string(const std::string& name) {
-  if (name == "dynamic") return PaddingMode::kDynamic;
-  if (name == "corpus") return PaddingMode::kCorpus;
-  throw Error("padding '" + name + "' is not one of: dynamic, corpus");
-}
-
-PoolingMode pooling_from_string(const std::string& name) {
-  if (name == "masked") return PoolingMode::kMasked;
-  if (name == "notebook") return PoolingMode::kNotebook;
-  throw Error("pooling '" + name + "' is not one of: masked, notebook");
-}
-
 TokenizedTexts tokenize_texts(const text::Tokenizer& tokenizer,
                               const std::vector<std::string>& texts, int64_t max_length) {
   if (max_length < 2) {
@@ -213,7 +193,7 @@ std::string embedding_fingerprint(const FingerprintInputs& inputs) {
   }
   text += "pooling " + to_string(inputs.pooling) + "\n";
   text += "padding " + to_string(inputs.padding) + "\n";
-  text += "precision " + inputs.precision + "\n";
+  text += "precision " + to_string(inputs.precision) + "\n";
   return sha256_hex(text);
 }
 

@@ -18,16 +18,6 @@
 
 namespace bertgrid::model {
 
-enum class PaddingMode {
-  kDynamic,  // each batch padded to its longest sequence
-  kCorpus,   // every batch padded to the split's longest sequence (the notebook's choice)
-};
-
-std::string to_string(PaddingMode mode);                   // "dynamic", "corpus"
-std::string to_string(PoolingMode mode);                   // "masked", "notebook"
-PaddingMode padding_from_string(const std::string& name);  // errors name the value
-PoolingMode pooling_from_string(const std::string& name);
-
 struct TokenizedTexts {
   std::vector<std::vector<int32_t>> ids;  // [CLS] wordpieces [SEP], at most max_length each
   int64_t truncated = 0;                  // texts that lost wordpieces to the limit
@@ -88,7 +78,7 @@ struct FingerprintInputs {
   std::vector<std::pair<std::string, int>> label_map;
   PoolingMode pooling = PoolingMode::kMasked;
   PaddingMode padding = PaddingMode::kDynamic;
-  std::string precision = "fp32";
+  Precision precision = Precision::kFp32;
 };
 
 // What determines a randomly initialised encoder, without saving or hashing all of it: the

@@ -3,13 +3,12 @@
 
 #include <algorithm>
 #include <filesystem>
-#include <fstream>
 #include <map>
 #include <sstream>
 
-#include <unistd.h>
-
+#include "core/atomic_file.h"
 #include "core/error.h"
+#include "core/file_read.h"
 #include "model/safetensors.h"
 
 namespace bertgrid::model {
@@ -45,33 +44,6 @@ std::string conversion_hint(const std::string& dir) {
          "/model.safetensors\", metadata={\"format\": \"pt\"})\n"
          "(or load it with transformers and call save_pretrained(dir, "
          "safe_serialization=True))";
-}
-
-// Writes `bytes` to a temporary file next to `path`, then renames it onto
-// `path`.
-void write_atomically(const fs::path& path, const std::string& bytes) {
-  const fs::path tmp = path.string() + ".tmp." + std::to_string(::getpid());
-  {
-    std::ofstream out(tmp, std::ios::binary | std::ios::trunc);
-    if (!out) throw Error(tmp.string() + ": cannot open for writing");
-    out.write(bytes.data(), static_cast<std::streamsize>(bytes.size()));
-    out.close();
-    if (!out) throw Error(tmp.string() + ": write failed");
-  }
-  std::error_code ec;
-  fs::rename(tmp, path, ec);
-  if (ec) {
-    fs::remove(tmp);
-    throw Error(path.string() + ": cannot rename temporary file into place: " + ec.message());
-  }
-}
-
-std::string read_file(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) throw Error(path + ": cannot open");
-  std::ostringstream os;
-  os << in.rdbuf();
-  return os.str();
 }
 
 }  // namespace
@@ -162,9 +134,9 @@ void save_pretrained(const std::string& dir, DistilBertForSequenceClassification
   fs::create_directories(root, ec);
   if (ec) throw Error(dir + ": cannot create directory: " + ec.message());
 
-  const std::string vocab = read_file(vocab_path);  // before writing anything
+  const std::string vocab = read_file(vocab_path, "the vocabulary");  // before writing anything
 
-  write_atomically(root / "config.json", to_json(config).dump(2) + "\n");
+  write_file_atomic((root / "config.json").string(), to_json(config).dump(2) + "\n");
 
   std::vector<std::pair<std::string, torch::Tensor>> tensors;
   {
@@ -176,7 +148,7 @@ void save_pretrained(const std::string& dir, DistilBertForSequenceClassification
   }
   save_safetensors((root / "model.safetensors").string(), tensors);  // atomic, {"format": "pt"}
 
-  write_atomically(root / "vocab.txt", vocab);
+  write_file_atomic((root / "vocab.txt").string(), vocab);
 
   const nlohmann::json tokenizer_config = {
       {"tokenizer_class", "DistilBertTokenizer"},
@@ -190,7 +162,7 @@ void save_pretrained(const std::string& dir, DistilBertForSequenceClassification
       {"unk_token", "[UNK]"},
       {"mask_token", "[MASK]"},
   };
-  write_atomically(root / "tokenizer_config.json", tokenizer_config.dump(2) + "\n");
+  write_file_atomic((root / "tokenizer_config.json").string(), tokenizer_config.dump(2) + "\n");
 }
 
 }  // namespace bertgrid::model

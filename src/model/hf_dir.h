@@ -38,8 +38,8 @@ LoadedModel load_pretrained(const std::string& dir, uint64_t init_seed);
 // Writes config.json (to_json(config)), model.safetensors (every parameter
 // under its HF name, as contiguous CPU float32), vocab.txt (a copy of
 // vocab_path) and tokenizer_config.json (DistilBertTokenizer, lower case,
-// model_max_length 512) into `dir`, creating it. Each file is written to a
-// temporary name in `dir` and renamed into place.
+// model_max_length 512) into `dir`, creating it. Each file is written
+// atomically and durably (core/atomic_file.h).
 void save_pretrained(const std::string& dir, DistilBertForSequenceClassification& model,
                      const DistilBertConfig& config, const std::string& vocab_path);
 

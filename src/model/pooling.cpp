@@ -40,30 +40,6 @@ torch::Tensor pool_layer(const torch::Tensor& h, const torch::Tensor& attention_
 
 }  // namespace
 
-std::string to_string(Strategy strategy) {
-  switch (strategy) {
-    case Strategy::CLS:
-      return "CLS";
-    case Strategy::LAST_MEAN:
-      return "LAST_MEAN";
-    case Strategy::LAST_MAX:
-      return "LAST_MAX";
-    case Strategy::LAST2_MEAN:
-      return "LAST2_MEAN";
-    case Strategy::LAST2_MAX:
-      return "LAST2_MAX";
-  }
-  throw Error("pooling: invalid Strategy value " + std::to_string(static_cast<int>(strategy)));
-}
-
-Strategy strategy_from_string(const std::string& name) {
-  for (Strategy s : kAllStrategies) {
-    if (to_string(s) == name) return s;
-  }
-  throw Error("pooling: unknown strategy \"" + name +
-              "\" (known: CLS, LAST_MEAN, LAST_MAX, LAST2_MEAN, LAST2_MAX)");
-}
-
 torch::Tensor pool(const std::vector<torch::Tensor>& hidden, const torch::Tensor& attention_mask,
                    Strategy strategy, PoolingMode mode) {
   if (hidden.size() < 2) {

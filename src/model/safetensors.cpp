@@ -1,23 +1,19 @@
 // Safetensors reader and writer: header validation, tensor copies, atomic file writes.
 #include "model/safetensors.h"
 
-#include <fcntl.h>
-#include <sys/stat.h>
-#include <unistd.h>
-
 #include <nlohmann/json.hpp>
 
 #include <algorithm>
-#include <cerrno>
 #include <cstring>
-#include <filesystem>
 #include <functional>
 #include <limits>
 #include <set>
 #include <sstream>
 #include <tuple>
 
+#include "core/atomic_file.h"
 #include "core/error.h"
+#include "core/file_read.h"
 
 namespace bertgrid::model {
 namespace {
@@ -293,18 +289,6 @@ void emit(const std::vector<Prepared>& tensors, const std::map<std::string, std:
   }
 }
 
-std::string errno_text() {
-  return std::strerror(errno);
-}
-
-// Closes a file descriptor on scope exit.
-struct Fd {
-  int fd = -1;
-  ~Fd() {
-    if (fd >= 0) ::close(fd);
-  }
-};
-
 }  // namespace
 
 const torch::Tensor* SafetensorsFile::find(const std::string& name) const {
@@ -359,23 +343,7 @@ SafetensorsFile parse_safetensors(std::string_view bytes, const std::string& nam
 }
 
 SafetensorsFile load_safetensors(const std::string& path) {
-  Fd f;
-  f.fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
-  if (f.fd < 0) fail(path, "cannot open safetensors file: " + errno_text());
-  struct stat st {};
-  if (::fstat(f.fd, &st) != 0) fail(path, "cannot stat: " + errno_text());
-  if (!S_ISREG(st.st_mode)) fail(path, "not a regular file");
-  std::string bytes(static_cast<std::size_t>(st.st_size), '\0');
-  std::size_t done = 0;
-  while (done < bytes.size()) {
-    ssize_t got = ::read(f.fd, bytes.data() + done, bytes.size() - done);
-    if (got < 0 && errno == EINTR) continue;
-    if (got < 0) fail(path, "read failed: " + errno_text());
-    if (got == 0) break;  // the file shrank while we read: parse what is there
-    done += static_cast<std::size_t>(got);
-  }
-  bytes.resize(done);
-  return parse_safetensors(bytes, path);
+  return parse_safetensors(read_file(path, "the safetensors file"), path);
 }
 
 std::string serialize_safetensors(const std::vector<std::pair<std::string, torch::Tensor>>& tensors,
@@ -390,37 +358,9 @@ void save_safetensors(const std::string& path,
                       const std::vector<std::pair<std::string, torch::Tensor>>& tensors,
                       const std::map<std::string, std::string>& metadata) {
   const auto prepared = prepare(path, tensors, metadata);
-  namespace fs = std::filesystem;
-  const fs::path target(path);
-  const fs::path dir = target.has_parent_path() ? target.parent_path() : fs::path(".");
-  std::string tmp = (dir / ("." + target.filename().string() + ".tmp.XXXXXX")).string();
-  Fd f;
-  f.fd = ::mkstemp(tmp.data());
-  if (f.fd < 0) fail(path, "cannot create a temp file in " + dir.string() + ": " + errno_text());
-  try {
-    if (::fchmod(f.fd, 0644) != 0) fail(tmp, "cannot set permissions: " + errno_text());
-    emit(prepared, metadata, [&](const char* p, std::size_t n) {
-      while (n > 0) {
-        ssize_t wrote = ::write(f.fd, p, n);
-        if (wrote < 0 && errno == EINTR) continue;
-        if (wrote < 0) fail(tmp, "write failed: " + errno_text());
-        p += wrote;
-        n -= static_cast<std::size_t>(wrote);
-      }
-    });
-    if (::fsync(f.fd) != 0) fail(tmp, "fsync failed: " + errno_text());
-    const int fd = f.fd;
-    f.fd = -1;
-    if (::close(fd) != 0) fail(tmp, "close failed: " + errno_text());
-    if (::rename(tmp.c_str(), path.c_str()) != 0)
-      fail(path, "cannot rename " + tmp + " to it: " + errno_text());
-  } catch (...) {
-    ::unlink(tmp.c_str());
-    throw;
-  }
-  Fd d;  // make the rename durable; a failure here loses nothing already written
-  d.fd = ::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-  if (d.fd >= 0) (void)::fsync(d.fd);
+  AtomicFile out(path);
+  emit(prepared, metadata, [&](const char* p, std::size_t n) { out.write({p, n}); });
+  out.commit();
 }
 
 }  // namespace bertgrid::model

@@ -44,7 +44,7 @@ struct SafetensorsFile {
 // error message. The tensors are copies: `bytes` may be freed afterwards.
 SafetensorsFile parse_safetensors(std::string_view bytes, const std::string& name_for_errors);
 
-// Reads `path` (one read of the whole file) and parses it.
+// Reads the whole file at `path` (core/file_read.h) and parses it.
 SafetensorsFile load_safetensors(const std::string& path);
 
 // The bytes of a safetensors file holding `tensors` (in the given order, offsets packed) with
@@ -53,7 +53,8 @@ SafetensorsFile load_safetensors(const std::string& path);
 std::string serialize_safetensors(const std::vector<std::pair<std::string, torch::Tensor>>& tensors,
                                   const std::map<std::string, std::string>& metadata = {});
 
-// Writes the same bytes to `path` atomically (a temp file in the same folder, then rename).
+// Streams the same bytes to `path` atomically and durably (core/atomic_file.h), without holding
+// the whole file in memory.
 void save_safetensors(const std::string& path,
                       const std::vector<std::pair<std::string, torch::Tensor>>& tensors,
                       const std::map<std::string, std::string>& metadata = {});

@@ -3,15 +3,13 @@
 #include <nlohmann/json.hpp>
 
 #include <algorithm>
-#include <cerrno>
 #include <cstring>
 #include <filesystem>
-#include <fstream>
-#include <iterator>
 #include <map>
 #include <sstream>
 
 #include "core/error.h"
+#include "core/file_read.h"
 #include "text/csv.h"
 #include "text/utf8.h"
 
@@ -21,14 +19,6 @@ namespace fs = std::filesystem;
 namespace {
 
 constexpr const char* kMetadataName = "annotations_metadata.csv";
-
-std::string read_bytes(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) throw Error("cannot open " + path + ": " + std::strerror(errno));
-  std::string bytes((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
-  if (in.bad()) throw Error("cannot read " + path + ": " + std::strerror(errno));
-  return bytes;
-}
 
 // Sorts by file_id and rejects duplicates (`origin` names where each id came from).
 void sort_unique(std::vector<Example>& examples, const std::map<std::string, std::string>& origin,
@@ -51,7 +41,7 @@ struct MetadataRow {
 
 std::map<std::string, MetadataRow> read_metadata(const std::string& path) {
   if (!fs::is_regular_file(path)) throw Error("dataset metadata not found: " + path);
-  const std::string bytes = read_bytes(path);
+  const std::string bytes = read_file(path);
   check_utf8(bytes, path);
   const CsvTable table = parse_csv_table(bytes, path);
   const std::size_t id_col = csv_column(table, "file_id", path);
@@ -166,7 +156,7 @@ std::vector<Example> read_vicomtech_split(const std::string& dataset_dir, const 
     if (row == metadata.end()) {
       throw Error(path + ": no row for file_id '" + file_id + "' in " + metadata_path);
     }
-    std::string text = read_bytes(path);
+    std::string text = read_file(path);
     check_utf8(text, path);
     const std::string where = metadata_path + " line " + std::to_string(row->second.line) +
                               " (for " + file.filename().string() + ")";
@@ -182,7 +172,7 @@ std::vector<Example> read_table(const std::string& path, const LabelMap& labels)
     throw Error(path + ": unsupported table extension '" + ext + "' (expected .csv or .jsonl)");
   }
   if (!fs::is_regular_file(path)) throw Error("table not found: " + path);
-  const std::string bytes = read_bytes(path);
+  const std::string bytes = read_file(path);
   check_utf8(bytes, path);
   std::vector<Example> examples =
       ext == ".csv" ? read_csv_table(path, bytes, labels) : read_jsonl_table(path, bytes, labels);

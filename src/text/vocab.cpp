@@ -2,10 +2,10 @@
 #include "text/vocab.h"
 
 #include <cstring>
-#include <fstream>
 #include <sstream>
 
 #include "core/error.h"
+#include "core/file_read.h"
 
 namespace bertgrid::text {
 
@@ -51,12 +51,7 @@ Vocab::Vocab(std::vector<std::string> tokens, std::string continuation_prefix)
 }
 
 Vocab Vocab::from_file(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) throw Error(path + ": cannot open vocabulary file");
-  std::ostringstream bytes;
-  bytes << in.rdbuf();
-  if (in.bad()) throw Error(path + ": read error");
-  return parse(bytes.str(), path);
+  return parse(read_file(path, "the vocabulary file"), path);
 }
 
 Vocab Vocab::parse(std::string_view bytes, const std::string& where) {
