@@ -18,7 +18,7 @@ Trainer::Trainer(TrainingTask& task, const TrainerSettings& settings, dist::Allr
       schedule_(settings.learning_rate, settings.warmup_steps,
                 settings.max_steps > 0
                     ? settings.max_steps
-                    : train::total_steps(task.num_train(), settings.batch_size, settings.epochs))) {
+                    : train::total_steps(task.num_train(), settings.batch_size, settings.epochs)) {
   AdamWOptions options;
   options.weight_decay = settings.weight_decay;
   options.fused = settings.exec.fused_adamw;
@@ -86,9 +86,10 @@ StepResult Trainer::step(const std::vector<int64_t>& global_batch) {
     if (failure.empty() && local_loss.defined() && !std::isfinite(own_loss))
       failure = "loss is " + std::string(std::isnan(own_loss) ? "NaN" : "infinite");
     std::string what = "step " + std::to_string(position_.step) + ": ";
-    if (!failure.empty()) throw StepFailed(what + failure);
-    throw StepFailed(what + std::to_string(static_cast<int>(failed)) +
-                     " other rank(s) of the group failed");
+    if (!failure.empty()) throw StepFailed(what + failure, StepFailed::Cause::kLocal);
+    throw StepFailed(
+        what + std::to_string(static_cast<int>(failed)) + " other rank(s) of the group failed",
+        StepFailed::Cause::kRemote);
   }
   if (reducer_) reducer_->sum(flat_->grads().data_ptr<float>(), flat_->numel());
 
