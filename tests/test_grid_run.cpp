@@ -170,7 +170,9 @@ TEST(GridRun, DataParallelMatchesOneRankAndSplitsTheBatches) {
 
 TEST(GridRun, ThrowOnOneRankFailsTheJobAndResumeCompletes) {
   TempDir dir;
-  const std::string config = dir.write("grid.toml", tiny_config("ranks_per_job = 2\n"));
+  // A warmup ratio: failed and ok records alike store the steps it gives.
+  const std::string config = dir.write("grid.toml", with_keys(tiny_config("ranks_per_job = 2\n"),
+                                                              "finetune", "warmup_ratio = 0.5\n"));
   const std::string out = dir / "run";
   const auto r =
       run_mpi(dir, 2, cmd_args(config, out, "--fault throw:rank=1:job=finetune-e1:step=2"));
@@ -182,9 +184,12 @@ TEST(GridRun, ThrowOnOneRankFailsTheJobAndResumeCompletes) {
   for (const auto& [id, rec] : results) {
     if (id == failed) {
       EXPECT_EQ(rec.at("status"), "failed");
-      EXPECT_NE(rec.at("error").get<std::string>().find("injected failure on rank 1"),
-                std::string::npos)
+      // The cause from the rank it happened on, named; not its peer's "other rank failed".
+      EXPECT_EQ(rec.at("error").get<std::string>().rfind(
+                    "rank 1: step 2: injected failure on rank 1 in " + failed, 0),
+                0u)
           << rec.at("error");
+      EXPECT_EQ(rec.at("error").get<std::string>().find("other rank"), std::string::npos);
     } else {
       EXPECT_EQ(rec.at("status"), "ok") << id << ": " << rec.dump();
     }
@@ -192,6 +197,9 @@ TEST(GridRun, ThrowOnOneRankFailsTheJobAndResumeCompletes) {
   const auto again = run_mpi(dir, 2, cmd_args(config, out, "--resume"));
   EXPECT_EQ(again.status, 0) << again.err;
   expect_all_ok(out, 4);
+  // 96 rows, batches of 16, one epoch: 6 steps, ceil(0.5 * 6) = 3 warmup steps.
+  EXPECT_EQ(results.at(failed).at("warmup_steps"), 3);
+  EXPECT_EQ(results_by_id(out).at(failed).at("warmup_steps"), 3);
 }
 
 TEST(GridRun, NanLossFailsTheJobAndResumeCompletes) {
@@ -416,6 +424,118 @@ TEST(GridRun, RunDirectoryIsNotReplacedOrResumedByMistake) {
   const auto resumed = run_mpi(dir, 1, cmd_args(changed, out, "--resume"));
   EXPECT_EQ(resumed.status, 1);
   EXPECT_NE(resumed.err.find("different config"), std::string::npos) << resumed.err;
+}
+
+// A one-job config (no embeddings) that runs quickly.
+std::string one_job_config() {
+  std::string text = replaced(tiny_config(), "epochs = [1, 2]", "epochs = [1]");
+  return with_keys(text, "embeddings", "enabled = false\n");
+}
+
+// `bertgrid ARGS` under mpirun -np NP, each rank's exit status written to dir/exit-R. The
+// wrapper itself exits 0, so that mpirun lets every rank end by itself.
+CommandResult run_mpi_each_rank(const TempDir& dir, int np, const std::string& args) {
+  const std::string wrapper =
+      dir.write("each_rank.sh", "\"$@\"; echo $? > " + (dir / "exit-") + "$OMPI_COMM_WORLD_RANK\n");
+  for (int r = 0; r < np; ++r) fs::remove(dir / ("exit-" + std::to_string(r)));
+  std::string cmd = mpi_command(np, args);
+  const std::string binary = BERTGRID_BINARY;
+  cmd.replace(cmd.find(binary), binary.size(), "sh " + wrapper + " " + binary);
+  const std::string out = dir / ".mpi_out", err = dir / ".mpi_err";
+  const int raw = std::system(("(" + cmd + ") < /dev/null > " + out + " 2> " + err).c_str());
+  CommandResult r;
+  r.status = WIFEXITED(raw) ? WEXITSTATUS(raw) : -1;
+  r.out = read_file(out);
+  r.err = read_file(err);
+  return r;
+}
+
+TEST(GridRun, FailureInEachRankZeroStageEndsEveryRankNamingTheStage) {
+  TempDir dir;
+  const std::string config = dir.write("grid.toml", one_job_config());
+  const std::string out = dir / "run";
+  const auto first = run_mpi(dir, 2, cmd_args(config, out));
+  ASSERT_EQ(first.status, 0) << first.err;
+  // With --resume every stage runs, and the one job is already done: each run is quick.
+  for (const std::string stage : {"run directory", "resume scan", "results", "manifest"}) {
+    SCOPED_TRACE(stage);
+    const auto start = std::chrono::steady_clock::now();
+    const auto r = run_mpi_each_rank(
+        dir, 2, cmd_args(config, out, "--resume --fault 'stage:" + stage + ":rank=0'"));
+    const double seconds =
+        std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+    EXPECT_EQ(r.status, 0) << "mpirun did not see every rank end: " << r.err;
+    EXPECT_LT(seconds, 60) << r.err;
+    EXPECT_NE(r.err.find("error: " + stage + ": injected failure on rank 0"), std::string::npos)
+        << r.err;
+    for (int rank : {0, 1}) {
+      const std::string exit_file = dir / ("exit-" + std::to_string(rank));
+      ASSERT_TRUE(fs::exists(exit_file)) << "rank " << rank << " did not exit by itself";
+      EXPECT_EQ(std::stoi(read_file(exit_file)), 1) << "rank " << rank;
+    }
+  }
+  // The run itself is intact: a plain resume finishes it.
+  const auto again = run_mpi(dir, 2, cmd_args(config, out, "--resume"));
+  EXPECT_EQ(again.status, 0) << again.err;
+  expect_all_ok(out, 1);
+}
+
+// results.json's records without train_seconds.
+json records_without_timing(const std::string& run_dir) {
+  json records = read_json(run_dir + "/results.json").at("jobs");
+  for (auto& r : records) r.erase("train_seconds");
+  return records;
+}
+
+TEST(GridRun, DamagedJobFilesRunAgainWithAWarningAndTheSameResults) {
+  TempDir dir;
+  const std::string config = dir.write("grid.toml", tiny_config());
+  const std::string clean = dir / "clean";
+  const auto first = run_mpi(dir, 2, cmd_args(config, clean));
+  ASSERT_EQ(first.status, 0) << first.err;
+  const std::string out = dir / "damaged";
+  fs::copy(clean, out, fs::copy_options::recursive);
+  const auto results = results_by_id(clean);
+  ASSERT_EQ(results.size(), 4u);
+  std::vector<std::string> ids;
+  for (const auto& [id, r] : results) ids.push_back(id);
+  auto job_file = [&](size_t i, const std::string& name) {
+    return out + "/jobs/" + ids[i] + "/" + name;
+  };
+  // One kind of damage per job.
+  const std::string record = read_file(job_file(0, "record.json"));
+  dir.write(fs::relative(job_file(0, "record.json"), dir.path()).string(),
+            record.substr(0, record.size() / 2));
+  json j = read_json(job_file(1, "record.json"));
+  j.erase("eval_accAll");
+  dir.write(fs::relative(job_file(1, "record.json"), dir.path()).string(), j.dump(1));
+  std::string history = read_file(job_file(2, "history.csv"));
+  history = replaced(history, "\ntrain,", "\ntrain,not-a-step,");
+  dir.write(fs::relative(job_file(2, "history.csv"), dir.path()).string(), history);
+  fs::remove(job_file(3, "history.csv"));
+
+  const auto again = run_mpi(dir, 2, cmd_args(config, out, "--resume"));
+  ASSERT_EQ(again.status, 0) << again.err;
+  EXPECT_NE(again.err.find("warning: " + job_file(0, "record.json") + ": not a complete JSON"),
+            std::string::npos)
+      << again.err;
+  EXPECT_NE(
+      again.err.find("warning: " + job_file(1, "record.json") + ": job record: key 'eval_accAll'"),
+      std::string::npos)
+      << again.err;
+  EXPECT_NE(again.err.find("warning: " + job_file(2, "history.csv") + ":2: "), std::string::npos)
+      << again.err;
+  EXPECT_NE(again.err.find("warning: " + job_file(3, "history.csv") + ": missing"),
+            std::string::npos)
+      << again.err;
+  // Every job ran again (none is from the earlier run), to the clean run's results.
+  for (const auto& [id, p] : placements_by_id(out))
+    EXPECT_FALSE(p.contains("from_earlier_run")) << id;
+  EXPECT_EQ(records_without_timing(out), records_without_timing(clean));
+  for (size_t i = 0; i < ids.size(); ++i)
+    EXPECT_EQ(read_file(job_file(i, "history.csv")),
+              read_file(clean + "/jobs/" + ids[i] + "/history.csv"));
+  EXPECT_EQ(read_file(out + "/history.csv"), read_file(clean + "/history.csv"));
 }
 
 }  // namespace

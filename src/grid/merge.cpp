@@ -7,11 +7,12 @@
 #include <regex>
 #include <sstream>
 
-#include "core/error.h"
-#include "grid/plan.h"
 #include "core/atomic_file.h"
+#include "core/error.h"
 #include "core/sha256.h"
-#include "grid/run_dir.h"
+#include "grid/plan.h"
+#include "grid/results.h"
+#include "train/history_csv.h"
 
 namespace bertgrid::grid {
 namespace fs = std::filesystem;
@@ -31,35 +32,6 @@ nlohmann::json read_json(const std::string& path, const std::string& why) {
   return j;
 }
 
-// history.csv (job_id,kind,step,epoch,loss,lr,grad_norm) by job id.
-std::map<std::string, std::vector<train::HistoryEntry>> read_history(const std::string& path) {
-  std::map<std::string, std::vector<train::HistoryEntry>> out;
-  std::istringstream in(read_text(path, "the shard did not finish"));
-  std::string line, id, cell;
-  std::getline(in, line);  // header
-  int64_t line_no = 1;
-  while (std::getline(in, line)) {
-    ++line_no;
-    if (line.empty()) continue;
-    std::istringstream cells(line);
-    train::HistoryEntry h;
-    try {
-      std::getline(cells, id, ',');
-      std::getline(cells, h.kind, ',');
-      std::getline(cells, cell, ',');
-      h.step = std::stoll(cell);
-      for (double* v : {&h.epoch, &h.loss, &h.lr, &h.grad_norm}) {
-        std::getline(cells, cell, ',');
-        *v = std::stod(cell);
-      }
-    } catch (const std::logic_error&) {
-      throw Error(path + ":" + std::to_string(line_no) + ": unreadable row '" + line + "'");
-    }
-    out[id].push_back(h);
-  }
-  return out;
-}
-
 struct ShardRun {
   std::string dir;
   std::string config_text;
@@ -72,7 +44,9 @@ ShardRun load_shard(const std::string& dir) {
   s.dir = dir;
   s.config_text = read_text(dir + "/config.toml", "not a bertgrid run");
   const auto records = read_json(dir + "/results.json", "the shard did not finish");
-  auto history = read_history(dir + "/history.csv");
+  const std::string history_path = dir + "/history.csv";
+  auto history = train::parse_run_history_csv(read_text(history_path, "the shard did not finish"),
+                                              history_path);
   s.manifest = read_json(dir + "/manifest.json", "the shard did not finish");
   std::map<std::string, nlohmann::json> placement;
   for (const auto& j : s.manifest.value("jobs", nlohmann::json::array()))
@@ -87,10 +61,8 @@ ShardRun load_shard(const std::string& dir) {
   return s;
 }
 
-}  // namespace
-
-MergeSummary merge_shards(const std::string& dir) {
-  // The shard folders: exactly shard-0-of-N ... shard-(N-1)-of-N.
+// The shard folders of `dir`, by index: exactly shard-0-of-N ... shard-(N-1)-of-N.
+std::map<int, std::string> find_shards(const std::string& dir) {
   const std::regex pattern("shard-([0-9]+)-of-([0-9]+)");
   std::map<int, std::string> found;
   int count = 0;
@@ -111,7 +83,22 @@ MergeSummary merge_shards(const std::string& dir) {
     if (!found.count(k))
       throw Error(dir + "/" + shard_dir_name({k, count}) + ": missing (" +
                   std::to_string(found.size()) + " of " + std::to_string(count) + " shards found)");
+  return found;
+}
 
+// DIR/jobs/<id> -> ../shard-K-of-N/jobs/<id>, so DIR reads like a single run's folder.
+void link_job_dir(const std::string& dir, const std::string& shard, const std::string& job_id) {
+  const fs::path link = fs::path(dir) / "jobs" / job_id;
+  const fs::path target = fs::path("..") / shard / "jobs" / job_id;
+  if (fs::exists(fs::path(dir) / shard / "jobs" / job_id) && !fs::exists(fs::symlink_status(link)))
+    fs::create_directory_symlink(target, link);
+}
+
+}  // namespace
+
+MergeSummary merge_shards(const std::string& dir) {
+  const auto found = find_shards(dir);
+  const int count = static_cast<int>(found.size());
   std::vector<ShardRun> shards;
   for (int k = 0; k < count; ++k) {
     shards.push_back(load_shard(dir + "/" + found.at(k)));
@@ -136,27 +123,13 @@ MergeSummary merge_shards(const std::string& dir) {
     const int k = static_cast<int>(i % static_cast<size_t>(count));
     const auto& shard = shards[static_cast<size_t>(k)];
     auto it = shard.results.find(grid[i].job_id);
-    JobResult r;
-    if (it != shard.results.end()) {
-      r = it->second;
-    } else {
-      r.record.job_id = grid[i].job_id;
-      r.record.kind = grid[i].kind;
-      r.record.strategy = grid[i].strategy;
-      r.record.epochs = grid[i].epochs;
-      r.record.status = "pending";
-    }
+    JobResult r = it != shard.results.end() ? it->second : pending_result(grid[i]);
     summary.not_ok += r.record.status != "ok";
     nlohmann::json placement = r.placement.is_object() ? r.placement : nlohmann::json::object();
     placement["shard"] = found.at(k);
     placements.push_back(
         {{"job_id", r.record.job_id}, {"status", r.record.status}, {"placement", placement}});
-    // DIR/jobs/<id> -> ../shard-K-of-N/jobs/<id>, so DIR reads like a single run's folder.
-    const fs::path link = fs::path(dir) / "jobs" / grid[i].job_id;
-    const fs::path target = fs::path("..") / found.at(k) / "jobs" / grid[i].job_id;
-    if (fs::exists(fs::path(dir) / found.at(k) / "jobs" / grid[i].job_id) &&
-        !fs::exists(fs::symlink_status(link)))
-      fs::create_directory_symlink(target, link);
+    link_job_dir(dir, found.at(k), grid[i].job_id);
     results.push_back(r);
   }
   summary.jobs = static_cast<int64_t>(results.size());
@@ -173,7 +146,8 @@ MergeSummary merge_shards(const std::string& dir) {
                                    {"merged_from", shard_manifests},
                                    {"jobs", placements}};
   if (!fs::exists(saved)) write_file_atomic(saved, config_text);
-  write_results(dir, results, manifest);
+  write_results(dir, results);
+  write_manifest(dir, manifest);
   summary.tables = results_tables(results);
   return summary;
 }

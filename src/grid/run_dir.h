@@ -1,15 +1,11 @@
 // The run directory: its creation rules (an existing run is continued only with --resume and an
-// unchanged config, replaced only with --force), the saved config, and the results files that
-// rank 0 writes at the end (results.csv, results.json, history.csv, manifest.json), atomically.
+// unchanged config, replaced only with --force), the saved config, and a shard's shared
+// embeddings. (What rank 0 writes at the end is in grid/results.h.)
 #pragma once
 
-#include <nlohmann/json.hpp>
 #include <string>
-#include <vector>
 
 #include "core/config.h"
-#include "io/job_record.h"
-#include "train/trainer.h"
 
 namespace bertgrid::grid {
 
@@ -19,22 +15,9 @@ std::string config_hash(const RunConfig& cfg);  // SHA-256 of the config file's 
 // fingerprinted embeddings.h5 that later runs may reuse) and saves the config as config.toml.
 void prepare_run_dir(const std::string& dir, const RunConfig& cfg, bool resume, bool force);
 
-// One finished (or failed) job as the run reports it.
-struct JobResult {
-  JobRecord record;
-  std::vector<train::HistoryEntry> history;
-  nlohmann::json placement;  // group, ranks, host, examples per rank, seconds, resumed_from_step
-};
-nlohmann::json to_json(const JobResult& r);
-JobResult job_result_from_json(const nlohmann::json& j);
-
-// A job finished by an earlier run (jobs/<id>/record.json with status ok), or nullopt.
-std::optional<JobResult> load_finished_job(const std::string& run_dir, const std::string& job_id);
-
-void write_results(const std::string& dir, const std::vector<JobResult>& results,
-                   const nlohmann::json& manifest);
-
-// The notebook's two tables (fine-tune by epochs; embeddings by strategy), as text.
-std::string results_tables(const std::vector<JobResult>& results);
+// Rank 0 only. A shard starts from its parent run's embeddings (embed.sbatch): `shared` is hard
+// linked (or, across file systems, copied under a temporary name) to dir/embeddings.h5 unless that
+// exists; the embedding stage's fingerprint check decides whether they are reused.
+void link_shared_embeddings(const std::string& dir, const std::string& shared);
 
 }  // namespace bertgrid::grid

@@ -1,5 +1,6 @@
-// Running a whole grid on the MPI world: run directory, data, embedding stage, the groups' jobs
-// (with agreed failures, stop requests and a stall watchdog), and rank 0's results.
+// Running a whole grid on the MPI world, as a sequence of stages (grid/stage.h): start-up, run
+// directory, data, resume state, embedding stage, this group's jobs (with agreed failures, stop
+// requests and a stall watchdog), gather and outputs (rank 0's results and manifest).
 #pragma once
 
 #include <optional>
@@ -7,19 +8,10 @@
 
 #include "core/config.h"
 #include "dist/world.h"
+#include "grid/fault.h"
 #include "grid/plan.h"
 
 namespace bertgrid::grid {
-
-// A failure injected for tests: "throw:rank=1:job=finetune:step=3" (or "nan:..."): on world
-// rank R, in jobs whose id contains SUBSTR, at step S.
-struct FaultSpec {
-  std::string kind;  // "throw" or "nan"
-  int rank = -1;     // -1: every rank
-  std::string job;
-  int64_t step = 0;
-};
-FaultSpec parse_fault(const std::string& spec);
 
 struct GridOptions {
   RunConfig config;

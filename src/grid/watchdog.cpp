@@ -2,13 +2,18 @@
 
 #include <unistd.h>
 
+#include <cerrno>
 #include <chrono>
 #include <cstdio>
+#include <cstring>
 #include <filesystem>
 #include <fstream>
 #include <iostream>
 #include <nlohmann/json.hpp>
 #include <sstream>
+
+#include "core/atomic_file.h"
+#include "core/error.h"
 
 namespace bertgrid::grid {
 namespace fs = std::filesystem;
@@ -25,12 +30,11 @@ std::string rank_file(const std::string& dir, int rank) {
 }  // namespace
 
 Watchdog::Watchdog(std::string run_dir, int rank, int world_size, double stall_timeout,
-                   double total_cost, double progress_every)
+                   double progress_every)
     : dir_(std::move(run_dir) + "/heartbeat"),
       rank_(rank),
       world_size_(world_size),
       stall_timeout_(stall_timeout),
-      total_cost_(total_cost),
       progress_every_(progress_every),
       started_(now_seconds()),
       last_report_(started_) {
@@ -48,16 +52,27 @@ Watchdog::~Watchdog() {
   thread_.join();
   Beat done = last_;
   done.state = "done";
-  write(done);
+  write_or_warn(done);  // a destructor does not throw
 }
 
 void Watchdog::beat(const Beat& beat) {
   std::lock_guard<std::mutex> lock(mutex_);
   last_ = beat;
-  write(beat);
+  write_or_warn(beat);
 }
 
-// One JSON line, replaced by rename so readers never see half of it.
+void Watchdog::enter_stage(const std::string& stage) {
+  std::lock_guard<std::mutex> lock(mutex_);
+  last_ = {"busy", stage, 0, 0, last_.done_cost, 0};
+  write_or_warn(last_);
+}
+
+void Watchdog::set_total_cost(double total_cost) {
+  total_cost_ = total_cost;
+}
+
+// One JSON line, replaced by rename so readers never see half of it (no fsync: it is rewritten at
+// every step).
 void Watchdog::write(const Beat& b) {
   nlohmann::json j = {{"rank", rank_},
                       {"state", b.state},
@@ -71,9 +86,16 @@ void Watchdog::write(const Beat& b) {
   char host[256] = "?";
   gethostname(host, sizeof host - 1);
   j["host"] = host;
-  const std::string path = rank_file(dir_, rank_), tmp = path + ".tmp";
-  std::ofstream(tmp) << j.dump() << "\n";
-  std::rename(tmp.c_str(), path.c_str());
+  replace_file_no_sync(rank_file(dir_, rank_), j.dump() + "\n");
+}
+
+void Watchdog::write_or_warn(const Beat& b) {
+  try {
+    write(b);
+  } catch (const Error& e) {
+    if (!warned_) std::cerr << "bertgrid: rank " << rank_ << ": warning: " << e.what() << std::endl;
+    warned_ = true;
+  }
 }
 
 void Watchdog::loop() {
@@ -81,7 +103,7 @@ void Watchdog::loop() {
   while (!stop_) {
     wake_.wait_for(lock, std::chrono::seconds(1));
     if (stop_) break;
-    if (last_.state != "busy") write(last_);  // idle ranks stay fresh
+    if (last_.state != "busy") write_or_warn(last_);  // idle ranks stay fresh
     lock.unlock();
     check();
     if (rank_ == 0) report_progress();
@@ -135,7 +157,8 @@ void Watchdog::report_progress() {
             << j.value("total_steps", 0);
   }
   // Every rank of a group reports its group's jobs: total_cost_ counts each job once per rank.
-  const double fraction = total_cost_ > 0 ? std::min(1.0, done / total_cost_) : 0.0;
+  const double total_cost = total_cost_.load();
+  const double fraction = total_cost > 0 ? std::min(1.0, done / total_cost) : 0.0;
   const double elapsed = now - started_;
   std::ostringstream line;
   line << "progress " << static_cast<int>(100 * fraction) << "% after " << static_cast<int>(elapsed)

@@ -26,28 +26,37 @@ struct Beat {
 
 class Watchdog {
  public:
-  Watchdog(std::string run_dir, int rank, int world_size, double stall_timeout, double total_cost,
-           double progress_every = 10);  // total_cost: per rank, summed
+  // Starts with the run's cost unknown (no ETA until set_total_cost).
+  // Throws bertgrid::Error when this rank's first heartbeat cannot be written.
+  Watchdog(std::string run_dir, int rank, int world_size, double stall_timeout,
+           double progress_every = 10);
   ~Watchdog();
   Watchdog(const Watchdog&) = delete;
   Watchdog& operator=(const Watchdog&) = delete;
 
   void beat(const Beat& beat);  // progress: refreshes this rank's file
+  // Busy in one of the runner's stages (named in place of a job), keeping the finished cost.
+  void enter_stage(const std::string& stage);
+  void set_total_cost(double total_cost);  // per rank, summed over the jobs left to run
 
  private:
   void loop();
-  void write(const Beat& beat);
+  void write(const Beat& beat);  // throws bertgrid::Error naming the file
+  // Warns once instead of throwing: a heartbeat that cannot be written shows as a stall.
+  void write_or_warn(const Beat& beat);
   void check();
   void report_progress();
 
   std::string dir_;
   int rank_, world_size_;
-  double stall_timeout_, total_cost_, progress_every_;
+  double stall_timeout_, progress_every_;
+  std::atomic<double> total_cost_{0};  // read by the thread
   std::mutex mutex_;
   std::condition_variable wake_;
   Beat last_;
   double started_ = 0, last_report_ = 0;
   bool stop_ = false;
+  bool warned_ = false;  // the first failed heartbeat write is reported, later ones not
   std::thread thread_;
 };
 

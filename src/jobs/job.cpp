@@ -2,6 +2,8 @@
 
 #include <sstream>
 
+#include "train/schedule.h"
+
 namespace bertgrid::jobs {
 
 JobSpec spec_from_config(const std::string& kind, const TrainConfig& t) {
@@ -20,6 +22,27 @@ JobSpec spec_from_config(const std::string& kind, const TrainConfig& t) {
   s.logging_steps = t.logging_steps;
   s.group_by_length = t.group_by_length;
   return s;
+}
+
+int64_t warmup_steps_used(const JobSpec& spec, int64_t num_train) {
+  if (!spec.warmup_ratio) return spec.warmup_steps;
+  return train::warmup_from_ratio(*spec.warmup_ratio,
+                                  train::total_steps(num_train, spec.batch_size, spec.epochs));
+}
+
+JobRecord record_header(const JobSpec& spec, int64_t num_train) {
+  JobRecord r;
+  r.job_id = spec.job_id;
+  r.kind = spec.kind;
+  r.epochs = spec.epochs;
+  r.strategy = spec.strategy;
+  r.init_seed = spec.init_seed;
+  r.data_seed = spec.data_seed;
+  r.batch_size = spec.batch_size;
+  r.learning_rate = spec.learning_rate;
+  r.weight_decay = spec.weight_decay;
+  r.warmup_steps = warmup_steps_used(spec, num_train);
+  return r;
 }
 
 std::string make_job_id(const JobSpec& s) {

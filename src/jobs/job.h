@@ -11,9 +11,9 @@
 #include <vector>
 
 #include "core/config.h"
-#include "jobs/data.h"
 #include "dist/allreduce.h"
 #include "io/job_record.h"
+#include "jobs/data.h"
 #include "train/execution.h"
 #include "train/trainer.h"
 
@@ -43,6 +43,13 @@ JobSpec spec_from_config(const std::string& kind, const TrainConfig& t);
 // A readable, unique id: kind, strategy, and every hyperparameter that the grid varies.
 std::string make_job_id(const JobSpec& spec);
 
+// The warmup steps a job uses on `num_train` training rows: ceil(warmup_ratio * total steps) when
+// the ratio is set (HF), else warmup_steps.
+int64_t warmup_steps_used(const JobSpec& spec, int64_t num_train);
+// A job's record with its header (job_id, kind, strategy, epochs, seeds, batch size, learning
+// rate, weight decay, warmup steps used) from its spec; status and metrics left to fill in.
+JobRecord record_header(const JobSpec& spec, int64_t num_train);
+
 struct JobEnv {
   const RunConfig* config = nullptr;
   const PreparedData* data = nullptr;
@@ -53,7 +60,6 @@ struct JobEnv {
   train::Execution exec;                             // device, precision and the speed switches
   std::function<bool()> stop_requested;              // checked at step boundaries
   std::function<void(const std::string&)> progress;  // one line of progress (may be null)
-  std::string embeddings_path;                       // head jobs: the embeddings.h5
   bool resume = false;  // continue from job_dir/checkpoint.safetensors when present
   // Called with (step, this rank's loss sum) inside each training step; tests inject failures
   // through it (throw, or set the loss to NaN). Null in real runs.

@@ -5,26 +5,16 @@
 #include <filesystem>
 #include <sstream>
 
+#include "core/atomic_file.h"
 #include "core/error.h"
 #include "core/torch_compat.h"
-#include "core/atomic_file.h"
 #include "train/checkpoint.h"
 #include "train/evaluate.h"
-#include "train/schedule.h"
+#include "train/history_csv.h"
 
 namespace bertgrid::jobs {
 namespace fs = std::filesystem;
 namespace {
-
-std::string history_csv(const std::vector<train::HistoryEntry>& history) {
-  std::ostringstream out;
-  out.precision(9);
-  out << "kind,step,epoch,loss,lr,grad_norm\n";
-  for (const auto& h : history)
-    out << h.kind << ',' << h.step << ',' << h.epoch << ',' << h.loss << ',' << h.lr << ','
-        << h.grad_norm << '\n';
-  return out.str();
-}
 
 std::string predictions_csv(const EvalSplit& split, const train::Evaluation& ev) {
   std::ostringstream out;
@@ -69,6 +59,52 @@ class FaultInjectingTask : public train::TrainingTask {
   const train::Trainer* trainer_;
 };
 
+train::TrainerSettings trainer_settings(const JobSpec& spec, const JobEnv& env, int64_t num_train) {
+  train::TrainerSettings settings;
+  settings.epochs = spec.epochs;
+  settings.batch_size = spec.batch_size;
+  settings.learning_rate = spec.learning_rate;
+  settings.weight_decay = spec.weight_decay;
+  settings.warmup_steps = warmup_steps_used(spec, num_train);
+  settings.max_grad_norm = spec.max_grad_norm;
+  settings.data_seed = spec.data_seed;
+  settings.logging_steps = spec.logging_steps;
+  settings.group_by_length = spec.group_by_length;
+  settings.exec = env.exec;
+  return settings;
+}
+
+// The finished job's metrics: test (with its confusion matrix), train, and validation if any.
+void evaluate_finished(const JobSpec& spec, const JobEnv& env, TrainingJobParts& parts,
+                       torch::nn::Module& module, JobRecord& r, train::Evaluation& test) {
+  test = evaluate_split(parts.test, spec.eval_batch_size, module, env.exec);
+  auto train_ev = evaluate_split(parts.train, spec.eval_batch_size, module, env.exec);
+  r.eval_loss = test.loss;
+  r.eval_accHate = test.metrics.acc_hate;
+  r.eval_accNoHate = test.metrics.acc_no_hate;
+  r.eval_accAll = test.metrics.acc_all;
+  r.eval_precision_hate = test.metrics.precision;
+  r.eval_recall_hate = test.metrics.recall;
+  r.eval_f1_hate = test.metrics.f1;
+  r.eval_train_loss = train_ev.loss;
+  r.confusion = test.metrics.confusion;
+  if (parts.validation) {
+    auto val = evaluate_split(*parts.validation, spec.eval_batch_size, module, env.exec);
+    r.val_loss = val.loss;
+    r.val_accAll = val.metrics.acc_all;
+  }
+}
+
+// The finished job's files; record.json last, as the mark of a finished job (the resume scan).
+void write_job_outputs(const JobEnv& env, const TrainingJobParts& parts, const JobOutcome& outcome,
+                       const train::Evaluation& test, const std::string& checkpoint) {
+  write_file_atomic(env.job_dir + "/history.csv", train::job_history_csv(outcome.history));
+  write_file_atomic(env.job_dir + "/predictions.csv", predictions_csv(parts.test, test));
+  if (parts.save_model) parts.save_model(env.job_dir);
+  write_file_atomic(env.job_dir + "/record.json", to_json(outcome.record).dump(1) + "\n");
+  fs::remove(checkpoint);
+}
+
 }  // namespace
 
 JobOutcome run_training_job(const JobSpec& spec, const JobEnv& env, TrainingJobParts& parts) {
@@ -76,20 +112,7 @@ JobOutcome run_training_job(const JobSpec& spec, const JobEnv& env, TrainingJobP
   FaultInjectingTask faulty(*parts.task, env, nullptr);
   train::TrainingTask& task = env.fault ? faulty : *parts.task;
   torch::nn::Module& module = task.module();
-
-  train::TrainerSettings settings;
-  settings.epochs = spec.epochs;
-  settings.batch_size = spec.batch_size;
-  settings.learning_rate = spec.learning_rate;
-  settings.weight_decay = spec.weight_decay;
-  const int64_t total = train::total_steps(task.num_train(), spec.batch_size, spec.epochs);
-  settings.warmup_steps =
-      spec.warmup_ratio ? train::warmup_from_ratio(*spec.warmup_ratio, total) : spec.warmup_steps;
-  settings.max_grad_norm = spec.max_grad_norm;
-  settings.data_seed = spec.data_seed;
-  settings.logging_steps = spec.logging_steps;
-  settings.group_by_length = spec.group_by_length;
-  settings.exec = env.exec;
+  const auto settings = trainer_settings(spec, env, task.num_train());
 
   // Dropout draws from the global CPU generator: seeded per job from data_seed (a checkpoint
   // restores it on resume).
@@ -133,51 +156,19 @@ JobOutcome run_training_job(const JobSpec& spec, const JobEnv& env, TrainingJobP
                  " batch shapes captured as CUDA graphs");
   outcome.local_examples = trainer.local_examples();
   outcome.history = trainer.history();
-
-  JobRecord& r = outcome.record;
-  r.job_id = spec.job_id;
-  r.kind = spec.kind;
-  r.epochs = spec.epochs;
-  r.strategy = spec.strategy;
-  r.init_seed = spec.init_seed;
-  r.data_seed = spec.data_seed;
-  r.batch_size = spec.batch_size;
-  r.learning_rate = spec.learning_rate;
-  r.weight_decay = spec.weight_decay;
-  r.warmup_steps = settings.warmup_steps;
+  outcome.record = record_header(spec, task.num_train());
   if (!finished) {
     save();
     outcome.stopped = true;
-    r.status = "stopped";
+    outcome.record.status = "stopped";
     return outcome;
   }
-
-  auto test = evaluate_split(parts.test, spec.eval_batch_size, module, env.exec);
-  auto train_ev = evaluate_split(parts.train, spec.eval_batch_size, module, env.exec);
-  r.eval_loss = test.loss;
-  r.eval_accHate = test.metrics.acc_hate;
-  r.eval_accNoHate = test.metrics.acc_no_hate;
-  r.eval_accAll = test.metrics.acc_all;
-  r.eval_precision_hate = test.metrics.precision;
-  r.eval_recall_hate = test.metrics.recall;
-  r.eval_f1_hate = test.metrics.f1;
-  r.eval_train_loss = train_ev.loss;
-  r.confusion = test.metrics.confusion;
-  if (parts.validation) {
-    auto val = evaluate_split(*parts.validation, spec.eval_batch_size, module, env.exec);
-    r.val_loss = val.loss;
-    r.val_accAll = val.metrics.acc_all;
-  }
-  r.train_seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
-  r.status = "ok";
-
-  if (env.write_outputs) {
-    write_file_atomic(env.job_dir + "/history.csv", history_csv(outcome.history));
-    write_file_atomic(env.job_dir + "/predictions.csv", predictions_csv(parts.test, test));
-    if (parts.save_model) parts.save_model(env.job_dir);
-    write_file_atomic(env.job_dir + "/record.json", to_json(r).dump(1) + "\n");
-    fs::remove(checkpoint);
-  }
+  train::Evaluation test;
+  evaluate_finished(spec, env, parts, module, outcome.record, test);
+  outcome.record.train_seconds =
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  outcome.record.status = "ok";
+  if (env.write_outputs) write_job_outputs(env, parts, outcome, test, checkpoint);
   return outcome;
 }
 

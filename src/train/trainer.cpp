@@ -86,9 +86,10 @@ StepResult Trainer::step(const std::vector<int64_t>& global_batch) {
     if (failure.empty() && local_loss.defined() && !std::isfinite(own_loss))
       failure = "loss is " + std::string(std::isnan(own_loss) ? "NaN" : "infinite");
     std::string what = "step " + std::to_string(position_.step) + ": ";
-    if (!failure.empty()) throw StepFailed(what + failure);
-    throw StepFailed(what + std::to_string(static_cast<int>(failed)) +
-                     " other rank(s) of the group failed");
+    if (!failure.empty()) throw StepFailed(what + failure, StepFailed::Cause::kLocal);
+    throw StepFailed(
+        what + std::to_string(static_cast<int>(failed)) + " other rank(s) of the group failed",
+        StepFailed::Cause::kRemote);
   }
   if (reducer_) reducer_->sum(flat_->grads().data_ptr<float>(), flat_->numel());
 

@@ -69,10 +69,17 @@ struct TrainerPosition {
 
 // Thrown on every rank of a group when any of them failed during a step (an exception, a
 // non-finite loss): the group agrees through the step's status all-reduce, so no rank is left
-// waiting in a collective.
+// waiting in a collective. The cause says where the failure happened: on this rank (the message
+// is its own error) or only on other ranks of the group (the message says how many).
 class StepFailed : public Error {
  public:
-  using Error::Error;
+  enum class Cause { kLocal, kRemote };
+  StepFailed(const std::string& what, Cause cause) : Error(what), cause_(cause) {}
+  Cause cause() const { return cause_; }
+  bool local() const { return cause_ == Cause::kLocal; }
+
+ private:
+  Cause cause_;
 };
 
 class Trainer {

@@ -1,0 +1,52 @@
+#include "grid/manifest.h"
+
+#include "grid/run_dir.h"
+#include "grid/versions.h"
+
+namespace bertgrid::grid {
+
+nlohmann::json run_manifest(const GridOptions& opt, const RunFacts& facts,
+                            const std::vector<JobResult>& results) {
+  const auto v = library_versions();
+  const auto& emb = facts.embeddings;
+  nlohmann::json manifest = {{"config", opt.config.source},
+                             {"config_hash", config_hash(opt.config)},
+                             {"run_dir", opt.run_dir},
+                             {"data_dir", opt.data_dir},
+                             {"versions",
+                              {{"bertgrid", v.bertgrid},
+                               {"libtorch", v.libtorch},
+                               {"mpi", v.mpi},
+                               {"hdf5", v.hdf5},
+                               {"nccl", v.nccl}}},
+                             {"world_size", facts.world_size},
+                             {"ranks_per_job", facts.ranks_per_job},
+                             {"threads_per_rank", facts.threads_per_rank},
+                             {"device", facts.exec.device.str()},
+                             {"precision", to_string(opt.config.run.precision)},
+                             {"fused_adamw", facts.exec.fused_adamw},
+                             {"async_copies", facts.exec.async_copies},
+                             {"cuda_graphs", facts.exec.cuda_graphs},
+                             {"pad_to_multiple_of", facts.exec.pad_to_multiple_of},
+                             {"startup",
+                              {{"mpi_init_seconds", opt.mpi_init_seconds},
+                               {"cuda_init_seconds", facts.cuda_init_seconds}}},
+                             {"validation", facts.validation},
+                             {"embeddings",
+                              {{"path", emb.path},
+                               {"fingerprint", emb.fingerprint},
+                               {"cache_hit", emb.cache_hit},
+                               {"encoder_forwards", emb.forwards},
+                               {"seconds", emb.seconds}}},
+                             {"shard", {{"index", opt.shard.index}, {"count", opt.shard.count}}},
+                             {"seconds", facts.seconds},
+                             {"stopped", facts.stopped}};
+  nlohmann::json placements = nlohmann::json::array();
+  for (const auto& r : results)
+    placements.push_back(
+        {{"job_id", r.record.job_id}, {"status", r.record.status}, {"placement", r.placement}});
+  manifest["jobs"] = placements;
+  return manifest;
+}
+
+}  // namespace bertgrid::grid

@@ -1,0 +1,34 @@
+// A run's results as rank 0 writes them at the end: results.csv and results.json (one job record
+// each), history.csv (every job's step history), manifest.json; and the notebook's two tables.
+#pragma once
+
+#include <nlohmann/json.hpp>
+#include <string>
+#include <vector>
+
+#include "io/job_record.h"
+#include "jobs/job.h"
+#include "train/trainer.h"
+
+namespace bertgrid::grid {
+
+// One finished (or failed) job as the run reports it.
+struct JobResult {
+  JobRecord record;
+  std::vector<train::HistoryEntry> history;
+  nlohmann::json placement;  // group, ranks, host, examples per rank, seconds, resumed_from_step
+};
+nlohmann::json to_json(const JobResult& r);
+JobResult job_result_from_json(const nlohmann::json& j);
+
+// A job of the grid that no run has finished.
+JobResult pending_result(const jobs::JobSpec& spec);
+
+// results.csv, results.json and history.csv, each atomically.
+void write_results(const std::string& dir, const std::vector<JobResult>& results);
+void write_manifest(const std::string& dir, const nlohmann::json& manifest);
+
+// The notebook's two tables (fine-tune by epochs; embeddings by strategy), as text.
+std::string results_tables(const std::vector<JobResult>& results);
+
+}  // namespace bertgrid::grid
