@@ -188,7 +188,8 @@ int run_grid(const GridOptions& opt, const dist::World& world) {
   io::EmbeddingsFile embeddings;
   if (need_embeddings) {
     watchdog.beat({"busy", "embedding stage", 0, 1, 0, 0});
-    emb = jobs::run_embedding_stage(cfg, data, opt.data_dir, opt.run_dir, world, exec);
+    emb = jobs::run_embedding_stage(cfg, data, opt.data_dir,
+                                    {opt.run_dir + "/embeddings.h5", opt.embeddings}, world, exec);
     say(emb.cache_hit ? "  embeddings: reused " + emb.path + " (fingerprint matches)"
                       : "  embeddings: " + std::to_string(emb.forwards) + " encoder forwards in " +
                             std::to_string(emb.seconds) + " s -> " + emb.path);
