@@ -1,6 +1,6 @@
 # Finds bertgrid's dependencies and gathers them behind one interface target, bertgrid::deps.
 # Debian 12 packages (CI) or the GPU machine's libtorch 2.x; hints: CMAKE_PREFIX_PATH,
-# BERTGRID_EXTRA_PREFIX (a folder with include/ and lib/ for TOML++ and utf8proc).
+# BERTGRID_EXTRA_PREFIX (a folder with include/ and lib/ for TOML++, CLI11 and utf8proc).
 
 find_package(Torch REQUIRED)
 find_package(MPI REQUIRED COMPONENTS C CXX)
@@ -8,7 +8,7 @@ find_package(HDF5 REQUIRED COMPONENTS C)
 find_package(nlohmann_json 3.9 REQUIRED)
 find_package(PkgConfig)
 
-set(BERTGRID_EXTRA_PREFIX "" CACHE PATH "Extra prefix with include/ and lib/ (TOML++, utf8proc)")
+set(BERTGRID_EXTRA_PREFIX "" CACHE PATH "Extra prefix with include/ and lib/ (TOML++, CLI11, utf8proc)")
 
 # TOML++ is header-only: a CMake package on Debian, a bare include folder elsewhere.
 find_package(tomlplusplus 3 QUIET)
@@ -19,6 +19,18 @@ else()
   add_library(bertgrid_tomlpp INTERFACE)
   target_include_directories(bertgrid_tomlpp SYSTEM INTERFACE ${TOMLPP_INCLUDE_DIR})
   set(BERTGRID_TOML bertgrid_tomlpp)
+endif()
+
+# CLI11 (the command line; only src/cli includes it) is header-only too: Debian's libcli11-dev
+# ships a CMake config; elsewhere a bare include folder. Not part of bertgrid::deps.
+find_package(CLI11 CONFIG QUIET)
+if(TARGET CLI11::CLI11)
+  set(BERTGRID_CLI11 CLI11::CLI11)
+else()
+  find_path(CLI11_INCLUDE_DIR CLI/CLI.hpp HINTS ${BERTGRID_EXTRA_PREFIX}/include REQUIRED)
+  add_library(bertgrid_cli11 INTERFACE)
+  target_include_directories(bertgrid_cli11 SYSTEM INTERFACE ${CLI11_INCLUDE_DIR})
+  set(BERTGRID_CLI11 bertgrid_cli11)
 endif()
 
 find_path(UTF8PROC_INCLUDE_DIR utf8proc.h HINTS ${BERTGRID_EXTRA_PREFIX}/include REQUIRED)

@@ -7,7 +7,7 @@ set -euo pipefail
 packages=(
   build-essential cmake ninja-build ccache pkg-config git
   libtorch-dev libopenmpi-dev openmpi-bin libhdf5-openmpi-dev hdf5-tools
-  libtomlplusplus-dev libgtest-dev libutf8proc-dev nlohmann-json3-dev libssl-dev
+  libtomlplusplus-dev libcli11-dev libgtest-dev libutf8proc-dev nlohmann-json3-dev libssl-dev
   python3 python3-pandas python3-matplotlib python3-h5py python3-pytest
   python3-sklearn python3-numpy python3-torch
   # an optimised BLAS: without it libtorch falls back to the reference BLAS, ~30x slower

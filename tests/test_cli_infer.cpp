@@ -138,7 +138,7 @@ TEST(CliEmbed, FailsOnUnknownStrategy) {
   const int rc = run("embed --model " + kTiny + " --data " + (tmp.path / "data").string() +
                          " --out " + (tmp.path / "e.h5").string() + " --strategies CLS,FIRST_MEAN",
                      tmp.path / "empty", tmp.path / "out", tmp.path / "err");
-  EXPECT_EQ(rc, 1);
+  EXPECT_EQ(rc, 2);  // a usage error
   EXPECT_NE(slurp(tmp.path / "err").find("FIRST_MEAN"), std::string::npos)
       << slurp(tmp.path / "err");
 }

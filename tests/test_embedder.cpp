@@ -9,10 +9,10 @@
 #include <nlohmann/json.hpp>
 
 #include "core/error.h"
+#include "core/sha256.h"
 #include "model/embedder.h"
 #include "model/hf_dir.h"
 #include "model/safetensors.h"
-#include "core/sha256.h"
 #include "tests/tensor_compare.h"
 
 namespace bertgrid::model {
@@ -159,6 +159,55 @@ TEST(Embedder, FingerprintChangesWithEachInput) {
   changed = in;
   changed.vocab_path = kGolden + "/README.md";
   EXPECT_NE(embedding_fingerprint(changed), base);
+}
+
+// The canonical text of version 2, written out here: files made before the strategy set
+// counted keep their fingerprint when the set is all five.
+TEST(Embedder, FingerprintOfAllFiveStrategiesIsTheVersion2Text) {
+  FingerprintInputs in;
+  in.weights_path = kTiny + "/model.safetensors";
+  in.vocab_path = kTiny + "/vocab.txt";
+  in.data_files = {{"forward_texts.json", kGolden + "/forward_texts.json"}};
+  in.label_map = {{"hate", 1}, {"noHate", 0}};
+  const std::string text =
+      "bertgrid-embeddings-v2\nweights file " + sha256_file_hex(in.weights_path) + "\nvocab " +
+      sha256_file_hex(in.vocab_path) + "\nmax_length 512\n" + "file 18:forward_texts.json " +
+      sha256_file_hex(kGolden + "/forward_texts.json") + "\n" +
+      "label 4:hate 1\nlabel 6:noHate 0\n" + "pooling masked\npadding dynamic\nprecision fp32\n";
+  EXPECT_EQ(embedding_fingerprint(in), sha256_hex(text));
+  // Any order of the five is the same set.
+  auto reordered = in;
+  reordered.strategies = {Strategy::LAST2_MAX, Strategy::CLS, Strategy::LAST_MAX,
+                          Strategy::LAST2_MEAN, Strategy::LAST_MEAN};
+  EXPECT_EQ(embedding_fingerprint(reordered), sha256_hex(text));
+  // A subset adds its line.
+  auto subset = in;
+  subset.strategies = {Strategy::LAST_MEAN, Strategy::CLS};
+  EXPECT_EQ(embedding_fingerprint(subset), sha256_hex(text + "strategies CLS,LAST_MEAN\n"));
+  subset.strategies.push_back(Strategy::CLS);  // a duplicate changes nothing
+  EXPECT_EQ(embedding_fingerprint(subset), sha256_hex(text + "strategies CLS,LAST_MEAN\n"));
+  EXPECT_EQ(fingerprint_embeddings(subset).fields.at("strategies"), "CLS,LAST_MEAN");
+}
+
+TEST(Embedder, FingerprintDifferenceNamesEachFieldThatDiffers) {
+  FingerprintInputs in;
+  in.weights_path = kTiny + "/model.safetensors";
+  in.vocab_path = kTiny + "/vocab.txt";
+  in.data_files = {{"forward_texts.json", kGolden + "/forward_texts.json"}};
+  const auto base = fingerprint_embeddings(in);
+  EXPECT_EQ(fingerprint_difference(base.fields, base.fields, "F"), "");
+  auto changed = in;
+  changed.max_length = 64;
+  changed.strategies = {Strategy::CLS};
+  EXPECT_EQ(fingerprint_difference(base.fields, fingerprint_embeddings(changed).fields, "F"),
+            "max_length: '512' in F, '64' wanted; strategies: "
+            "'CLS,LAST_MEAN,LAST_MAX,LAST2_MEAN,LAST2_MAX' in F, 'CLS' wanted");
+  changed = in;
+  changed.data_files[0].first = "renamed.json";
+  const auto diff =
+      fingerprint_difference(base.fields, fingerprint_embeddings(changed).fields, "F");
+  EXPECT_EQ(diff.rfind("data_files: '1 files, ", 0), 0u) << diff;
+  EXPECT_EQ(diff.find("max_length"), std::string::npos) << diff;
 }
 
 // A small architecture and an encoder of it drawn from `seed`.

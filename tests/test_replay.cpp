@@ -99,6 +99,6 @@ TEST(Replay, RejectsBatchesWithoutLabels) {
 TEST(Replay, MissingOptionIsNamed) {
   TempDir dir;
   auto r = run_bertgrid(dir, "replay --model " + shared_path("golden/tiny-distilbert"));
-  EXPECT_EQ(r.status, 1);
+  EXPECT_EQ(r.status, 2);  // a usage error
   EXPECT_NE(r.err.find("--batches is required"), std::string::npos) << r.err;
 }

@@ -176,6 +176,22 @@ TEST(Tokenizer, TruncationKeepsSepLast) {
             std::string::npos);
 }
 
+TEST(Tokenizer, EncodeTruncatedSaysWhetherWordpiecesWereCut) {
+  const auto& tok = bert();
+  const auto full = tok.encode("hello world again");  // [CLS] 3 wordpieces [SEP]
+  ASSERT_EQ(full.size(), 5u);
+  auto cut = tok.encode_truncated("hello world again", 4);
+  EXPECT_TRUE(cut.truncated);
+  EXPECT_EQ(cut.ids, (std::vector<int32_t>{101, 7592, 2088, 102}));
+  auto exact = tok.encode_truncated("hello world again", 5);  // fits exactly: nothing cut
+  EXPECT_FALSE(exact.truncated);
+  EXPECT_EQ(exact.ids, full);
+  auto unlimited = tok.encode_truncated("hello world again", 0);
+  EXPECT_FALSE(unlimited.truncated);
+  EXPECT_EQ(unlimited.ids, full);
+  EXPECT_THROW(tok.encode_truncated("hello", 1), Error);
+}
+
 TEST(Tokenizer, WordOver100CharactersIsUnknown) {
   Tokenizer tok(small_vocab(), TokenizerOptions{});
   std::string word;

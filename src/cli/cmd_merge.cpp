@@ -1,9 +1,9 @@
 // bertgrid merge: the shards of a grid (bertgrid run --shard K/N, e.g. one Slurm array task
 // each) into one run directory's results, identical to those of a single run of the grid.
 #include <iostream>
+#include <memory>
 
-#include "cli/args.h"
-#include "cli/commands.h"
+#include "cli/command.h"
 #include "grid/merge.h"
 
 namespace bertgrid::cli {
@@ -18,23 +18,32 @@ const char* kUsage =
     "links to each job's folder in its shard. Jobs a shard has not finished are listed as\n"
     "pending. Prints the notebook's two tables.\n"
     "\n"
-    "Exit status: 0 every job ok; 1 an error, or a job not ok (failed, stopped or pending).\n\n";
+    "Exit status: 0 every job ok; 1 an error, or a job not ok (failed, stopped or pending);\n"
+    "2 usage.\n\n";
+
+struct MergeOptions {
+  std::string out;
+};
+
+int run_merge(const MergeOptions& o) {
+  const auto summary = grid::merge_shards(o.out);
+  std::cout << summary.tables << std::flush;
+  std::cerr << "bertgrid merge: " << summary.shards << " shards, " << summary.jobs << " jobs, "
+            << summary.not_ok << " not ok; results in " << o.out << std::endl;
+  return summary.not_ok > 0 ? 1 : 0;
+}
 
 }  // namespace
 
-int cmd_merge(int argc, char** argv, int first) {
-  Args args("merge", {{"out", true, "the run directory holding the shard-K-of-N folders", "DIR"}},
-            argc, argv, first);
-  if (args.help()) {
-    std::cout << kUsage << args.options_help();
-    return 0;
-  }
-  const std::string dir = args.require("out");
-  const auto summary = grid::merge_shards(dir);
-  std::cout << summary.tables << std::flush;
-  std::cerr << "bertgrid merge: " << summary.shards << " shards, " << summary.jobs << " jobs, "
-            << summary.not_ok << " not ok; results in " << dir << std::endl;
-  return summary.not_ok > 0 ? 1 : 0;
+Command setup_merge(CLI::App& parent) {
+  auto o = std::make_shared<MergeOptions>();
+  CLI::App* app =
+      add_command(parent, "merge",
+                  "merge the shards of a grid (run --shard K/N) into one run's results", kUsage);
+  app->add_option("--out", o->out, "the run directory holding the shard-K-of-N folders")
+      ->type_name("DIR")
+      ->required();
+  return {app, [o] { return run_merge(*o); }};
 }
 
 }  // namespace bertgrid::cli

@@ -7,15 +7,16 @@
 #include <filesystem>
 #include <fstream>
 #include <iostream>
+#include <memory>
 #include <nlohmann/json.hpp>
 #include <string>
 #include <vector>
 
-#include "cli/args.h"
-#include "cli/commands.h"
+#include "cli/command.h"
 #include "core/error.h"
 #include "model/embedder.h"
 #include "model/hf_dir.h"
+#include "text/json_lines.h"
 #include "text/tokenizer.h"
 #include "train/batching.h"
 
@@ -32,7 +33,8 @@ constexpr const char* kUsage =
     "{\"label\": NAME, \"p_hate\": P}, P = softmax probability of the hate class. Label names\n"
     "come from config.json's id2label when it names them, else hate = 1, noHate = 0.\n"
     "Input lines are JSON objects {\"text\": \"...\"}, or raw text with --plain.\n"
-    "\n";
+    "\n"
+    "Exit status: 0 done, 1 error, 2 usage.\n\n";
 
 // Class index -> name: config.json's id2label if it has a "hate" entry, else {noHate, hate}.
 std::vector<std::string> label_names(const std::string& config_path, int64_t num_labels) {
@@ -55,69 +57,78 @@ std::vector<std::string> label_names(const std::string& config_path, int64_t num
   return names;
 }
 
-}  // namespace
+struct PredictOptions {
+  std::string model;
+  long long max_length = 512, batch_size = 32;
+  bool plain = false;
+};
 
-int cmd_predict(int argc, char** argv, int first) {
-  Args args(
-      "predict",
-      {{"model", true, "fine-tuned HF model directory (required)", "DIR"},
-       {"max-length", true, "token limit, capped at max_position_embeddings (default 512)", "N"},
-       {"batch-size", true, "sentences per forward pass (default 32)", "N"},
-       {"plain", false, "read plain text lines instead of JSON lines"}},
-      argc, argv, first);
-  if (args.help()) {
-    std::cout << kUsage << args.options_help();
-    return 0;
-  }
-  const std::string model_dir = args.require("model");
-  const long long batch_size = args.get_int("batch-size", 32);
-  if (batch_size < 1)
-    throw Error("--batch-size must be at least 1, got " + std::to_string(batch_size));
-  long long max_length = args.get_int("max-length", 512);
-  if (max_length < 2)
-    throw Error("--max-length must be at least 2, got " + std::to_string(max_length));
-  if (!fs::is_directory(model_dir)) throw Error(model_dir + ": model directory not found");
-
-  auto loaded = model::load_pretrained(model_dir, /*init_seed=*/0);
-  if (!loaded.newly_initialised.empty())
-    std::cerr << "predict: warning: " << model_dir
-              << " has no trained classification head; predictions are from random weights\n";
-  max_length = std::min<long long>(max_length, loaded.config.max_position_embeddings);
-  const auto names =
-      label_names((fs::path(model_dir) / "config.json").string(), loaded.config.num_labels);
-  const auto hate = std::find(names.begin(), names.end(), "hate") - names.begin();
-  const auto tokenizer =
-      text::Tokenizer::from_vocab_file((fs::path(model_dir) / "vocab.txt").string());
-
+// stdin's texts: JSON lines {"text": ...}, or raw lines when `plain`.
+std::vector<std::string> read_texts(bool plain) {
   std::vector<std::string> texts;
   std::string line;
   long long line_no = 0;
   while (std::getline(std::cin, line)) {
     ++line_no;
-    texts.push_back(args.has("plain") ? line : text_of_json_line(line, line_no));
+    texts.push_back(plain ? line : text::text_of_json_line(line, line_no));
   }
-  const auto tokens = model::tokenize_texts(tokenizer, texts, max_length);
-  std::vector<int> no_labels(texts.size(), 0);
-  std::vector<int64_t> rows(texts.size());
-  for (size_t i = 0; i < rows.size(); ++i) rows[i] = static_cast<int64_t>(i);
+  return texts;
+}
 
+struct Predictions {
+  std::vector<double> p_hate;
+  std::vector<int64_t> best;  // the arg-max class
+};
+
+Predictions classify(model::DistilBertForSequenceClassification& classifier,
+                     const model::TokenizedTexts& tokens, int64_t batch_size, int64_t pad_id,
+                     int64_t hate) {
+  const size_t n = tokens.ids.size();
+  std::vector<int> no_labels(n, 0);
+  std::vector<int64_t> rows(n);
+  for (size_t i = 0; i < n; ++i) rows[i] = static_cast<int64_t>(i);
   torch::NoGradGuard no_grad;
-  loaded.model->eval();
-  std::vector<double> p_hate(texts.size());
-  std::vector<int64_t> best(texts.size());
+  classifier->eval();
+  Predictions out{std::vector<double>(n), std::vector<int64_t>(n)};
   for (const auto& batch : model::plan_batches(tokens.ids, rows, batch_size)) {
-    auto padded = train::pad_batch(tokens.ids, no_labels, batch, tokenizer.pad_id());
-    auto probs = torch::softmax(loaded.model->forward(padded.input_ids, padded.attention_mask), 1)
+    auto padded = train::pad_batch(tokens.ids, no_labels, batch, pad_id);
+    auto probs = torch::softmax(classifier->forward(padded.input_ids, padded.attention_mask), 1)
                      .to(torch::kFloat64);
     auto argmax = probs.argmax(1);
     for (size_t r = 0; r < batch.size(); ++r) {
       const auto i = static_cast<size_t>(batch[r]);
-      p_hate[i] = probs[static_cast<int64_t>(r)][hate].item<double>();
-      best[i] = argmax[static_cast<int64_t>(r)].item<int64_t>();
+      out.p_hate[i] = probs[static_cast<int64_t>(r)][hate].item<double>();
+      out.best[i] = argmax[static_cast<int64_t>(r)].item<int64_t>();
     }
   }
+  return out;
+}
+
+int run_predict(const PredictOptions& o) {
+  if (o.batch_size < 1)
+    throw UsageError("--batch-size must be at least 1, got " + std::to_string(o.batch_size));
+  if (o.max_length < 2)
+    throw UsageError("--max-length must be at least 2, got " + std::to_string(o.max_length));
+  if (!fs::is_directory(o.model)) throw Error(o.model + ": model directory not found");
+
+  auto loaded = model::load_pretrained(o.model, /*init_seed=*/0);
+  if (!loaded.newly_initialised.empty())
+    std::cerr << "predict: warning: " << o.model
+              << " has no trained classification head; predictions are from random weights\n";
+  const long long max_length =
+      std::min<long long>(o.max_length, loaded.config.max_position_embeddings);
+  const auto names =
+      label_names((fs::path(o.model) / "config.json").string(), loaded.config.num_labels);
+  const auto hate = std::find(names.begin(), names.end(), "hate") - names.begin();
+  const auto tokenizer =
+      text::Tokenizer::from_vocab_file((fs::path(o.model) / "vocab.txt").string());
+
+  const auto texts = read_texts(o.plain);
+  const auto tokens = model::tokenize_texts(tokenizer, texts, max_length);
+  const auto predictions = classify(loaded.model, tokens, o.batch_size, tokenizer.pad_id(), hate);
   for (size_t i = 0; i < texts.size(); ++i) {
-    nlohmann::json out = {{"label", names[static_cast<size_t>(best[i])]}, {"p_hate", p_hate[i]}};
+    nlohmann::json out = {{"label", names[static_cast<size_t>(predictions.best[i])]},
+                          {"p_hate", predictions.p_hate[i]}};
     std::cout << out.dump() << "\n";
   }
   std::cout.flush();
@@ -126,6 +137,24 @@ int cmd_predict(int argc, char** argv, int first) {
     std::cerr << "predict: " << tokens.truncated << " of " << texts.size() << " texts truncated to "
               << max_length << " tokens\n";
   return 0;
+}
+
+}  // namespace
+
+Command setup_predict(CLI::App& parent) {
+  auto o = std::make_shared<PredictOptions>();
+  CLI::App* app = add_command(
+      parent, "predict", "classify stdin lines with a fine-tuned model (JSON lines out)", kUsage);
+  app->add_option("--model", o->model, "fine-tuned HF model directory (required)")
+      ->type_name("DIR")
+      ->required();
+  app->add_option("--max-length", o->max_length,
+                  "token limit, capped at max_position_embeddings (default 512)")
+      ->type_name("N");
+  app->add_option("--batch-size", o->batch_size, "sentences per forward pass (default 32)")
+      ->type_name("N");
+  app->add_flag("--plain", o->plain, "read plain text lines instead of JSON lines");
+  return {app, [o] { return run_predict(*o); }};
 }
 
 }  // namespace bertgrid::cli

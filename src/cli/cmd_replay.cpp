@@ -1,10 +1,10 @@
 // bertgrid replay: fixed batches through the real training step, one JSON line per step.
 // Lets a user check bertgrid against their own PyTorch setup; the golden tests run through it.
 #include <iostream>
+#include <memory>
 #include <nlohmann/json.hpp>
 
-#include "cli/args.h"
-#include "cli/commands.h"
+#include "cli/command.h"
 #include "core/error.h"
 #include "core/threads.h"
 #include "model/hf_dir.h"
@@ -23,7 +23,9 @@ const char* kUsage =
     "grad-norm clipping) with dropout off. FILE holds input_ids, attention_mask and labels (N "
     "rows);\n"
     "step s uses rows s*K mod N .. s*K mod N + K - 1. Prints one JSON line per step (step, loss,\n"
-    "grad_norm_preclip, lr) and writes the final weights under their HF names.\n\n";
+    "grad_norm_preclip, lr) and writes the final weights under their HF names.\n"
+    "\n"
+    "Exit status: 0 done, 1 error, 2 usage.\n\n";
 
 // The loss over rows of fixed, already padded tensors.
 class FixedBatchTask : public train::TrainingTask {
@@ -60,51 +62,34 @@ torch::Tensor batch_tensor(const model::SafetensorsFile& file, const std::string
   return t->to(torch::kInt64);
 }
 
-}  // namespace
+struct ReplayOptions {
+  std::string model, batches, out;
+  int64_t rows_per_step = 0, steps = 0, warmup_steps = 0;
+  double lr = 0, weight_decay = 0, max_grad_norm = 1.0;
+  long long threads = 0;
+};
 
-int cmd_replay(int argc, char** argv, int first) {
-  Args args("replay",
-            {{"model", true, "HF model directory (config.json, model.safetensors)", "DIR"},
-             {"batches", true, "safetensors file with input_ids, attention_mask, labels", "FILE"},
-             {"rows-per-step", true, "rows per step (K)", "K"},
-             {"steps", true, "number of optimiser steps (T)", "T"},
-             {"lr", true, "peak learning rate", "X"},
-             {"weight-decay", true, "AdamW weight decay (not on biases, LayerNorm weights)", "W"},
-             {"warmup-steps", true, "linear warmup steps", "S"},
-             {"max-grad-norm", true, "gradient-norm clipping threshold", "C"},
-             {"out", true, "write the final weights here (HF names)", "FILE"},
-             {"threads", true, "intra-op threads (default: libtorch's)", "N"}},
-            argc, argv, first);
-  if (args.help()) {
-    std::cout << kUsage << args.options_help();
-    return 0;
-  }
-  if (args.has("threads")) set_compute_threads(static_cast<int>(args.get_int("threads", 1)));
-  const std::string batches_path = args.require("batches");
-  const int64_t k = args.get_int("rows-per-step", 0);
+int run_replay(const ReplayOptions& o) {
+  if (o.threads > 0) set_compute_threads(static_cast<int>(o.threads));
+  if (o.rows_per_step <= 0) throw UsageError("bertgrid replay: --rows-per-step must be positive");
+  if (o.steps <= 0) throw UsageError("bertgrid replay: --steps must be positive");
   train::TrainerSettings settings;
-  settings.max_steps = args.get_int("steps", 0);
-  settings.learning_rate = args.get_double("lr", 0);
-  settings.weight_decay = args.get_double("weight-decay", 0);
-  settings.warmup_steps = args.get_int("warmup-steps", 0);
-  settings.max_grad_norm = args.get_double("max-grad-norm", 1.0);
-  for (const char* required :
-       {"model", "rows-per-step", "steps", "lr", "weight-decay", "warmup-steps", "max-grad-norm"})
-    args.require(required);
-  if (k <= 0) throw Error("bertgrid replay: --rows-per-step must be positive");
-  if (settings.max_steps <= 0) throw Error("bertgrid replay: --steps must be positive");
+  settings.max_steps = o.steps;
+  settings.learning_rate = o.lr;
+  settings.weight_decay = o.weight_decay;
+  settings.warmup_steps = o.warmup_steps;
+  settings.max_grad_norm = o.max_grad_norm;
 
-  auto loaded = model::load_pretrained(args.require("model"), 0);
+  auto loaded = model::load_pretrained(o.model, 0);
   loaded.model->eval();  // dropout off; gradients still flow
-  auto file = model::load_safetensors(batches_path);
-  auto input_ids = batch_tensor(file, batches_path, "input_ids");
-  auto attention_mask = batch_tensor(file, batches_path, "attention_mask");
-  auto labels = batch_tensor(file, batches_path, "labels");
-  FixedBatchTask task(loaded.model, input_ids, attention_mask, labels);
-  const int64_t n = task.num_train();
+  auto file = model::load_safetensors(o.batches);
+  FixedBatchTask task(loaded.model, batch_tensor(file, o.batches, "input_ids"),
+                      batch_tensor(file, o.batches, "attention_mask"),
+                      batch_tensor(file, o.batches, "labels"));
+  const int64_t n = task.num_train(), k = o.rows_per_step;
   if (k > n)
     throw Error("bertgrid replay: --rows-per-step " + std::to_string(k) + " exceeds the " +
-                std::to_string(n) + " rows of " + batches_path);
+                std::to_string(n) + " rows of " + o.batches);
   settings.batch_size = k;
   train::Trainer trainer(task, settings);
 
@@ -116,12 +101,39 @@ int cmd_replay(int argc, char** argv, int first) {
         {"step", s}, {"loss", r.loss}, {"grad_norm_preclip", r.grad_norm}, {"lr", r.lr}};
     std::cout << line.dump() << "\n" << std::flush;
   }
-  if (auto out = args.get("out")) {
+  if (!o.out.empty()) {
     std::vector<std::pair<std::string, torch::Tensor>> tensors;
     for (const auto& p : loaded.model->named_parameters()) tensors.emplace_back(p.key(), p.value());
-    model::save_safetensors(*out, tensors);
+    model::save_safetensors(o.out, tensors);
   }
   return 0;
+}
+
+}  // namespace
+
+Command setup_replay(CLI::App& parent) {
+  auto o = std::make_shared<ReplayOptions>();
+  CLI::App* app = add_command(
+      parent, "replay", "replay fixed batches through the training step (checks against PyTorch)",
+      kUsage);
+  auto required = [&](const std::string& name, auto& value, const std::string& help,
+                      const std::string& metavar) {
+    app->add_option(name, value, help)->type_name(metavar)->required();
+  };
+  required("--model", o->model, "HF model directory (config.json, model.safetensors)", "DIR");
+  required("--batches", o->batches, "safetensors file with input_ids, attention_mask, labels",
+           "FILE");
+  required("--rows-per-step", o->rows_per_step, "rows per step (K)", "K");
+  required("--steps", o->steps, "number of optimiser steps (T)", "T");
+  required("--lr", o->lr, "peak learning rate", "X");
+  required("--weight-decay", o->weight_decay,
+           "AdamW weight decay (not on biases, LayerNorm weights)", "W");
+  required("--warmup-steps", o->warmup_steps, "linear warmup steps", "S");
+  required("--max-grad-norm", o->max_grad_norm, "gradient-norm clipping threshold", "C");
+  app->add_option("--out", o->out, "write the final weights here (HF names)")->type_name("FILE");
+  app->add_option("--threads", o->threads, "intra-op threads (default: libtorch's)")
+      ->type_name("N");
+  return {app, [o] { return run_replay(*o); }};
 }
 
 }  // namespace bertgrid::cli

@@ -3,9 +3,10 @@
 // data-parallel; rank 0 gathers every job's record and writes the run's results.
 #include <chrono>
 #include <iostream>
+#include <memory>
 
-#include "cli/args.h"
-#include "cli/commands.h"
+#include "cli/command.h"
+#include "cli/data_dir.h"
 #include "core/error.h"
 #include "dist/world.h"
 #include "grid/runner.h"
@@ -16,6 +17,7 @@ namespace {
 const char* kUsage =
     "Usage: mpirun -np N bertgrid run --config FILE.toml [--out DIR] [--data DIR]\n"
     "                                 [--resume | --force] [--shard K/N | --embeddings-only]\n"
+    "                                 [--embeddings FILE.h5]\n"
     "\n"
     "Runs the config's whole grid: fine-tunes and embedding heads for every combination of its\n"
     "lists. Ranks form groups of run.ranks_per_job that each train one job at a time,\n"
@@ -26,6 +28,8 @@ const char* kUsage =
     "DIR defaults to runs/<config name>; an existing run is continued with --resume (finished\n"
     "jobs are kept, unfinished ones resume from their checkpoints) or replaced with --force.\n"
     "The dataset folder is --data, else $BERTGRID_DATA, else the config's data.dir.\n"
+    "--embeddings FILE.h5 (from `bertgrid embed --config` with this config) replaces the\n"
+    "embedding stage; it is refused, naming the difference, unless its fingerprint matches.\n"
     "SIGTERM or SIGUSR1 stops every job at its next step boundary with a checkpoint.\n"
     "\n"
     "Job arrays: --shard K/N runs jobs K, K+N, K+2N, ... of the grid's order in\n"
@@ -36,57 +40,72 @@ const char* kUsage =
     "Exit status: 0 every job ok; 1 an error or a failed job; 2 usage; 3 stopped on request\n"
     "(resumable); 4 stall watchdog.\n\n";
 
-}  // namespace
+struct RunOptions {
+  std::string config, out, data, shard, fault, embeddings;
+  bool resume = false, force = false, embeddings_only = false;
+};
 
-int cmd_run(int argc, char** argv, int first) {
-  Args args(
-      "run",
-      {{"config", true, "run config (TOML)", "FILE"},
-       {"out", true, "run directory (default runs/<config name>)", "DIR"},
-       {"data", true, "dataset folder (else $BERTGRID_DATA, else data.dir)", "DIR"},
-       {"resume", false, "continue the run in DIR (same config)"},
-       {"force", false, "replace the run in DIR"},
-       {"shard", true, "run jobs K, K+N, ... of the grid, in DIR/shard-K-of-N", "K/N"},
-       {"embeddings-only", false, "run the embedding stage alone, for later runs to reuse"},
-       {"fault", true, "inject a failure (tests): throw|nan:rank=R:job=SUBSTR:step=S", "SPEC"}},
-      argc, argv, first);
-  if (args.help()) {
-    std::cout << kUsage << args.options_help();
-    return 0;
+grid::GridOptions grid_options(const RunOptions& o, double mpi_init_seconds) {
+  grid::GridOptions options;
+  options.config = load_run_config(o.config);
+  options.run_dir = o.out.empty() ? "runs/" + options.config.name : o.out;
+  options.data_dir = resolve_data_dir(o.data, options.config);
+  options.resume = o.resume;
+  options.force = o.force;
+  options.mpi_init_seconds = mpi_init_seconds;
+  if (!o.fault.empty()) options.fault = grid::parse_fault(o.fault);
+  options.embeddings_only = o.embeddings_only;
+  options.embeddings = o.embeddings;
+  if (options.embeddings_only && !options.config.embeddings.enabled)
+    throw Error("--embeddings-only: " + options.config.source +
+                " has no embedding jobs ([embeddings] enabled = false)");
+  if (!o.shard.empty()) {
+    options.shard = grid::parse_shard(o.shard);
+    options.shared_embeddings = options.run_dir + "/embeddings.h5";
+    options.run_dir += "/" + grid::shard_dir_name(options.shard);
   }
-  if (args.has("resume") && args.has("force"))
-    throw Error("bertgrid run: --resume and --force exclude each other");
+  return options;
+}
+
+int run_run(const RunOptions& o) {
   const auto mpi_start = std::chrono::steady_clock::now();
-  dist::World world(&argc, &argv);
+  dist::World world(nullptr, nullptr);
   const double mpi_init_seconds =
       std::chrono::duration<double>(std::chrono::steady_clock::now() - mpi_start).count();
-  const bool root = world.rank() == 0;
   try {
-    grid::GridOptions options;
-    options.config = load_run_config(args.require("config"));
-    options.run_dir = args.get_or("out", "runs/" + options.config.name);
-    options.data_dir = resolve_data_dir(args, options.config);
-    options.resume = args.has("resume");
-    options.force = args.has("force");
-    options.mpi_init_seconds = mpi_init_seconds;
-    if (auto f = args.get("fault")) options.fault = grid::parse_fault(*f);
-    options.embeddings_only = args.has("embeddings-only");
-    if (options.embeddings_only && !options.config.embeddings.enabled)
-      throw Error("--embeddings-only: " + options.config.source +
-                  " has no embedding jobs ([embeddings] enabled = false)");
-    if (auto shard = args.get("shard")) {
-      if (options.embeddings_only)
-        throw Error("bertgrid run: --shard and --embeddings-only exclude each other");
-      options.shard = grid::parse_shard(*shard);
-      options.shared_embeddings = options.run_dir + "/embeddings.h5";
-      options.run_dir += "/" + grid::shard_dir_name(options.shard);
-    }
-    return grid::run_grid(options, world);
+    return grid::run_grid(grid_options(o, mpi_init_seconds), world);
   } catch (const std::exception& e) {
     // Errors here were agreed by every rank (all_or_none) or are the same on each (config).
-    if (root) std::cerr << "error: " << e.what() << "\n";
+    if (world.rank() == 0) std::cerr << "error: " << e.what() << "\n";
     return 1;
   }
+}
+
+}  // namespace
+
+Command setup_run(CLI::App& parent) {
+  auto o = std::make_shared<RunOptions>();
+  CLI::App* app =
+      add_command(parent, "run", "run a config's whole grid under MPI (the main job)", kUsage);
+  app->add_option("--config", o->config, "run config (TOML)")->type_name("FILE")->required();
+  app->add_option("--out", o->out, "run directory (default runs/<config name>)")->type_name("DIR");
+  app->add_option("--data", o->data, "dataset folder (else $BERTGRID_DATA, else data.dir)")
+      ->type_name("DIR");
+  auto* resume = app->add_flag("--resume", o->resume, "continue the run in DIR (same config)");
+  app->add_flag("--force", o->force, "replace the run in DIR")->excludes(resume);
+  auto* shard =
+      app->add_option("--shard", o->shard, "run jobs K, K+N, ... of the grid, in DIR/shard-K-of-N")
+          ->type_name("K/N");
+  app->add_flag("--embeddings-only", o->embeddings_only,
+                "run the embedding stage alone, for later runs to reuse")
+      ->excludes(shard);
+  app->add_option("--embeddings", o->embeddings,
+                  "an embeddings.h5 from `bertgrid embed` to use (fingerprint must match)")
+      ->type_name("FILE");
+  app->add_option("--fault", o->fault,
+                  "inject a failure (tests): throw|nan:rank=R:job=SUBSTR:step=S")
+      ->type_name("SPEC");
+  return {app, [o] { return run_run(*o); }};
 }
 
 }  // namespace bertgrid::cli

@@ -4,12 +4,12 @@
 //   Input lines are JSON objects {"text": "..."} (or plain text lines with --plain); each gives
 //   [CLS] wordpieces [SEP] ids, truncated to N ids keeping [SEP] last when --max-length is given.
 #include <iostream>
-#include <nlohmann/json.hpp>
+#include <memory>
 #include <string>
 
-#include "cli/args.h"
-#include "cli/commands.h"
+#include "cli/command.h"
 #include "core/error.h"
+#include "text/json_lines.h"
 #include "text/tokenizer.h"
 
 namespace bertgrid::cli {
@@ -22,35 +22,27 @@ constexpr const char* kUsage =
     "tokenizer_config.json beside the vocab sets do_lower_case / strip_accents) and writes one\n"
     "{\"ids\":[...]} line per input line: [CLS] wordpieces [SEP]. Input lines are JSON objects\n"
     "{\"text\": \"...\"}, or raw text with --plain.\n"
-    "\n";
+    "\n"
+    "Exit status: 0 done, 1 error, 2 usage.\n\n";
 
-}  // namespace
+struct TokenizeOptions {
+  std::string vocab;
+  long long max_length = 0;
+  bool plain = false;
+};
 
-int cmd_tokenize(int argc, char** argv, int first) {
-  Args args("tokenize",
-            {{"vocab", true, "vocab.txt of the model (required)", "PATH"},
-             {"max-length", true, "truncate to N ids, [SEP] kept last (default: no limit)", "N"},
-             {"plain", false, "read plain text lines instead of JSON lines"}},
-            argc, argv, first);
-  if (args.help()) {
-    std::cout << kUsage << args.options_help();
-    return 0;
-  }
-  const auto tokenizer = text::Tokenizer::from_vocab_file(args.require("vocab"));
-  long long max_length = args.get_int("max-length", 0);
-  if (max_length < 0 || max_length == 1)
-    throw Error("bertgrid tokenize: --max-length must be 0 (no limit) or at least 2, got " +
-                std::to_string(max_length));
-  const bool plain = args.has("plain");
-
+int run_tokenize(const TokenizeOptions& o) {
+  if (o.max_length < 0 || o.max_length == 1)
+    throw UsageError("bertgrid tokenize: --max-length must be 0 (no limit) or at least 2, got " +
+                     std::to_string(o.max_length));
+  const auto tokenizer = text::Tokenizer::from_vocab_file(o.vocab);
   std::ios::sync_with_stdio(false);
   std::string line, out;
   long long line_no = 0;
   while (std::getline(std::cin, line)) {
     ++line_no;
-    auto ids =
-        plain ? tokenizer.encode(line, static_cast<size_t>(max_length))
-              : tokenizer.encode(text_of_json_line(line, line_no), static_cast<size_t>(max_length));
+    const auto ids = tokenizer.encode(o.plain ? line : text::text_of_json_line(line, line_no),
+                                      static_cast<size_t>(o.max_length));
     out = "{\"ids\":[";
     for (size_t i = 0; i < ids.size(); ++i) {
       if (i) out += ',';
@@ -62,6 +54,22 @@ int cmd_tokenize(int argc, char** argv, int first) {
   std::cout.flush();
   if (!std::cout) throw Error("bertgrid tokenize: failed writing stdout");
   return 0;
+}
+
+}  // namespace
+
+Command setup_tokenize(CLI::App& parent) {
+  auto o = std::make_shared<TokenizeOptions>();
+  CLI::App* app = add_command(
+      parent, "tokenize", "tokenize text from stdin with BERT WordPiece (JSON lines out)", kUsage);
+  app->add_option("--vocab", o->vocab, "vocab.txt of the model (required)")
+      ->type_name("PATH")
+      ->required();
+  app->add_option("--max-length", o->max_length,
+                  "truncate to N ids, [SEP] kept last (default: no limit)")
+      ->type_name("N");
+  app->add_flag("--plain", o->plain, "read plain text lines instead of JSON lines");
+  return {app, [o] { return run_tokenize(*o); }};
 }
 
 }  // namespace bertgrid::cli

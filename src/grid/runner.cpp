@@ -148,7 +148,9 @@ Embeddings embedding_stage(const GridOptions& opt, const Plan& plan, const Resum
   Embeddings e;
   if (!needed) return e;
   stages.on_every_rank("embedding stage", [&] {
-    e.stage = jobs::run_embedding_stage(opt.config, data, opt.data_dir, opt.run_dir, world, exec);
+    e.stage = jobs::run_embedding_stage(opt.config, data, opt.data_dir,
+                                        {opt.run_dir + "/embeddings.h5", opt.embeddings}, world,
+                                        exec);
   });
   say(world, e.stage.cache_hit
                  ? "  embeddings: reused " + e.stage.path + " (fingerprint matches)"

@@ -23,6 +23,7 @@ struct GridOptions {
   Shard shard;                    // run only this shard's jobs (run_dir is then the shard's own)
   std::string shared_embeddings;  // an embeddings.h5 to start from when run_dir has none
   bool embeddings_only = false;   // the embedding stage alone, for a later run to reuse
+  std::string embeddings;  // `--embeddings FILE`: used as the stage's file if fingerprints match
 };
 
 // Collective over `world`; returns the process exit status (0 ok, 1 failed jobs, 3 stopped).

@@ -3,8 +3,8 @@
 #include <algorithm>
 #include <filesystem>
 
-#include "core/error.h"
 #include "core/atomic_file.h"
+#include "core/error.h"
 #include "io/hdf5.h"
 
 namespace bertgrid::io {
@@ -309,20 +309,24 @@ EmbeddingsFile read_embeddings_h5(const std::string& path) {
   return file;
 }
 
-std::optional<std::string> read_fingerprint(const std::string& path) {
+std::optional<std::string> read_root_string(const std::string& path, const std::string& name) {
   h5::quiet_errors();
   try {
     if (!std::filesystem::is_regular_file(path)) return std::nullopt;
     Handle f = open_file(path);
-    const std::string ctx = path + ": attribute 'fingerprint'";
-    if (!h5::check_tri(H5Aexists(f.get(), "fingerprint"), ctx)) return std::nullopt;
-    Handle attr = checked(H5Aopen(f.get(), "fingerprint", H5P_DEFAULT), H5Aclose, ctx);
+    const std::string ctx = path + ": attribute '" + name + "'";
+    if (!h5::check_tri(H5Aexists(f.get(), name.c_str()), ctx)) return std::nullopt;
+    Handle attr = checked(H5Aopen(f.get(), name.c_str(), H5P_DEFAULT), H5Aclose, ctx);
     Handle type = checked(H5Aget_type(attr.get()), H5Tclose, ctx);
     if (H5Tget_class(type.get()) != H5T_STRING) return std::nullopt;
     return h5::read_string_attribute(attr.get(), ctx);
   } catch (const Error&) {
     return std::nullopt;
   }
+}
+
+std::optional<std::string> read_fingerprint(const std::string& path) {
+  return read_root_string(path, "fingerprint");
 }
 
 }  // namespace bertgrid::io

@@ -35,7 +35,9 @@ void write_embeddings_h5(const std::string& path, const EmbeddingsFile& file);
 // Reads and validates the whole file; errors name the path, the dataset and the shapes at fault.
 EmbeddingsFile read_embeddings_h5(const std::string& path);
 
-// The root "fingerprint" attribute, or nullopt when the file is missing, unreadable or lacks it.
+// The root string attribute `name`, or nullopt when the file is missing, unreadable or lacks it.
+std::optional<std::string> read_root_string(const std::string& path, const std::string& name);
+// The root "fingerprint" attribute (read_root_string(path, "fingerprint")).
 std::optional<std::string> read_fingerprint(const std::string& path);
 
 }  // namespace bertgrid::io

@@ -22,11 +22,10 @@ TokenizedSplit tokenize(const std::string& name, const std::vector<text::Example
   s.name = name;
   for (const auto& ex : examples) {
     s.file_ids.push_back(ex.file_id);
-    auto full = tokenizer.encode(ex.text);
-    s.truncated.push_back(full.size() > max_length);
-    if (s.truncated.back()) full = tokenizer.encode(ex.text, max_length);
-    s.lengths.push_back(static_cast<int64_t>(full.size()));
-    s.ids.push_back(std::move(full));
+    auto encoded = tokenizer.encode_truncated(ex.text, max_length);
+    s.truncated.push_back(encoded.truncated);
+    s.lengths.push_back(static_cast<int64_t>(encoded.ids.size()));
+    s.ids.push_back(std::move(encoded.ids));
     s.labels.push_back(ex.label);
   }
   return s;

@@ -3,12 +3,14 @@
 #include <chrono>
 #include <filesystem>
 #include <iostream>
+#include <map>
+#include <nlohmann/json.hpp>
 
 #include "core/error.h"
 #include "dist/collectives.h"
 #include "io/embeddings_h5.h"
-#include "model/embedder.h"
 #include "jobs/model_source.h"
+#include "model/embedder.h"
 
 namespace bertgrid::jobs {
 namespace fs = std::filesystem;
@@ -104,24 +106,12 @@ io::SplitEmbeddings embed_split(model::DistilBertModel& encoder, const Tokenized
   return out;
 }
 
-}  // namespace
-
-EmbeddingStageResult run_embedding_stage(const RunConfig& cfg, const PreparedData& data,
-                                         const std::string& data_dir, const std::string& run_dir,
-                                         const dist::World& world, const train::Execution& exec) {
-  const auto start = std::chrono::steady_clock::now();
-  EmbeddingStageResult res;
-  res.path = run_dir + "/embeddings.h5";
-  const auto arch = model_config(cfg, data.vocab_size);
-  const uint64_t seed = cfg.embeddings.head.init_seed.at(0);
-  auto classifier = make_classifier(cfg, arch, seed);
-  classifier->eval();
-
-  // The weights enter the key as the checkpoint's SHA-256, or (random init) as what determines
-  // the draw: seed, architecture and a sample of the drawn values (nothing is written).
+// What the file depends on, but for the random-initialisation key (rank 0 draws that).
+model::FingerprintInputs fingerprint_inputs(const RunConfig& cfg, const PreparedData& data,
+                                            const std::string& data_dir,
+                                            const model::DistilBertConfig& arch) {
   model::FingerprintInputs fp;
-  if (cfg.model.init == ModelInit::kPretrained)
-    fp.weights_path = cfg.model.dir + "/model.safetensors";
+  if (cfg.model.init == ModelInit::kPretrained) fp.weights_path = cfg.model.dir + "/model.safetensors";
   fp.vocab_path = vocab_path(cfg);
   fp.max_length = std::min(cfg.data.max_length, arch.max_position_embeddings);
   fp.data_files = data_files(cfg, data, data_dir);
@@ -129,22 +119,96 @@ EmbeddingStageResult run_embedding_stage(const RunConfig& cfg, const PreparedDat
   fp.pooling = cfg.embeddings.pooling;
   fp.padding = cfg.embeddings.padding;
   fp.precision = cfg.run.precision;
+  fp.strategies = cfg.embeddings.strategies;
+  return fp;
+}
+
+// A given file (`run --embeddings`) whose fingerprint is not `fp`'s: an error naming the fields
+// that differ, from the inputs the file records.
+void refuse_given(const std::string& path, const model::EmbeddingFingerprint& fp) {
+  const auto found = io::read_fingerprint(path);
+  if (!found)
+    throw Error(path +
+                ": not an embeddings file with a fingerprint (write one with "
+                "`bertgrid embed --config`)");
+  if (*found == fp.hex) return;
+  const auto recorded = io::read_root_string(path, "fingerprint_inputs");
+  if (!recorded)
+    throw Error(path +
+                ": its fingerprint differs from this run's, and it does not record its "
+                "inputs (an older file); recompute it with `bertgrid embed --config`");
+  std::map<std::string, std::string> fields;
+  try {
+    fields = nlohmann::json::parse(*recorded).get<std::map<std::string, std::string>>();
+  } catch (const nlohmann::json::exception& e) {
+    throw Error(path +
+                ": attribute 'fingerprint_inputs' is not a JSON object of strings: " + e.what());
+  }
+  const std::string diff = model::fingerprint_difference(fields, fp.fields, "the file");
+  throw Error(path + ": embeddings made with other inputs than this run's: " +
+              (diff.empty() ? "the fingerprint differs" : diff));
+}
+
+// Rank 0 decides: the fingerprint, and whether the target's file can be used as it is.
+bool agree_on_cache(const RunConfig& cfg, model::FingerprintInputs& fp,
+                    const model::DistilBertConfig& arch, torch::nn::Module& encoder,
+                    const EmbeddingTarget& target, const dist::World& world,
+                    model::EmbeddingFingerprint& out) {
   int64_t hit = 0;
   dist::all_or_none(world.comm(), [&] {
     if (world.rank() != 0) return;
     if (cfg.model.init != ModelInit::kPretrained)
-      fp.weights_key = model::random_weights_key(*classifier->distilbert, arch, seed);
-    res.fingerprint = model::embedding_fingerprint(fp);
-    hit = fs::exists(res.path) && io::read_fingerprint(res.path) == res.fingerprint;
+      fp.weights_key =
+          model::random_weights_key(encoder, arch, cfg.embeddings.head.init_seed.at(0));
+    out = model::fingerprint_embeddings(fp);
+    if (!target.given.empty()) refuse_given(target.given, out);
+    hit = !target.given.empty() ||
+          (fs::exists(target.path) && io::read_fingerprint(target.path) == out.hex);
   });
-  res.fingerprint = dist::broadcast_string(world.comm(), res.fingerprint);
-  res.cache_hit = dist::allreduce_max(world.comm(), hit) > 0;
+  out.hex = dist::broadcast_string(world.comm(), out.hex);
+  return dist::allreduce_max(world.comm(), hit) > 0;
+}
+
+void write_file(const RunConfig& cfg, const model::EmbeddingFingerprint& fp, int64_t max_length,
+                io::EmbeddingsFile& file, const std::string& path) {
+  const uint64_t seed = cfg.embeddings.head.init_seed.at(0);
+  file.attrs_str = {
+      {"model", cfg.model.init == ModelInit::kRandom ? "random:" + std::to_string(seed) : cfg.model.dir},
+      {"pooling", to_string(cfg.embeddings.pooling)},
+      {"padding", to_string(cfg.embeddings.padding)},
+      {"precision", to_string(cfg.run.precision)},
+      {"fingerprint", fp.hex},
+      {"fingerprint_inputs", nlohmann::json(fp.fields).dump()}};
+  file.attrs_int = {{"max_length", max_length}};
+  io::write_embeddings_h5(path, file);
+}
+
+}  // namespace
+
+EmbeddingStageResult run_embedding_stage(const RunConfig& cfg, const PreparedData& data,
+                                         const std::string& data_dir, const EmbeddingTarget& target,
+                                         const dist::World& world, const train::Execution& exec,
+                                         const EmbeddingProgress& progress) {
+  const auto start = std::chrono::steady_clock::now();
+  EmbeddingStageResult res;
+  res.path = target.given.empty() ? target.path : target.given;
+  const auto arch = model_config(cfg, data.vocab_size);
+  auto classifier = make_classifier(cfg, arch, cfg.embeddings.head.init_seed.at(0));
+  classifier->eval();
+
+  // The weights enter the key as the checkpoint's SHA-256, or (random init) as what determines
+  // the draw: seed, architecture and a sample of the drawn values (nothing is written).
+  auto inputs = fingerprint_inputs(cfg, data, data_dir, arch);
+  model::EmbeddingFingerprint fp;
+  res.cache_hit = agree_on_cache(cfg, inputs, arch, *classifier->distilbert, target, world, fp);
+  res.fingerprint = fp.hex;
   if (res.cache_hit) return res;
 
   model::EmbedOptions options;
   options.batch_size = cfg.embeddings.encode_batch_size;
-  options.pooling = fp.pooling;
-  options.padding = fp.padding;
+  options.strategies = inputs.strategies;
+  options.pooling = inputs.pooling;
+  options.padding = inputs.padding;
   options.pad_id = data.pad_id;
   options.device = exec.device;
   options.bf16 = exec.bf16;
@@ -154,22 +218,16 @@ EmbeddingStageResult run_embedding_stage(const RunConfig& cfg, const PreparedDat
 
   int64_t forwards = 0;
   io::EmbeddingsFile file;
-  file.splits["train"] =
-      embed_split(classifier->distilbert, full_train(data), options, names, world, forwards);
-  file.splits["test"] =
-      embed_split(classifier->distilbert, data.test, options, names, world, forwards);
+  for (const std::string split : {"train", "test"}) {
+    if (progress && world.rank() == 0)
+      options.progress = [&](int64_t done, int64_t total) { progress(split, done, total); };
+    file.splits[split] =
+        embed_split(classifier->distilbert, split == "train" ? full_train(data) : data.test,
+                    options, names, world, forwards);
+  }
   res.forwards = dist::allreduce_sum(world.comm(), forwards);
   dist::all_or_none(world.comm(), [&] {
-    if (world.rank() != 0) return;
-    file.attrs_str = {
-        {"model",
-         cfg.model.init == ModelInit::kRandom ? "random:" + std::to_string(seed) : cfg.model.dir},
-        {"pooling", to_string(cfg.embeddings.pooling)},
-        {"padding", to_string(cfg.embeddings.padding)},
-        {"precision", to_string(cfg.run.precision)},
-        {"fingerprint", res.fingerprint}};
-    file.attrs_int = {{"max_length", fp.max_length}};
-    io::write_embeddings_h5(res.path, file);
+    if (world.rank() == 0) write_file(cfg, fp, inputs.max_length, file, res.path);
   });
   res.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   return res;

@@ -5,8 +5,8 @@
 #include <numeric>
 
 #include "core/error.h"
-#include "core/torch_compat.h"
 #include "core/sha256.h"
+#include "core/torch_compat.h"
 #include "text/batch_order.h"
 
 namespace bertgrid::model {
@@ -21,13 +21,9 @@ TokenizedTexts tokenize_texts(const text::Tokenizer& tokenizer,
   out.ids.reserve(texts.size());
   const auto limit = static_cast<size_t>(max_length);
   for (const auto& text : texts) {
-    auto ids = tokenizer.encode(text);
-    if (ids.size() > limit) {  // the same cut as encode(text, max_length): [SEP] stays last
-      ids.resize(limit - 1);
-      ids.push_back(tokenizer.sep_id());
-      ++out.truncated;
-    }
-    out.ids.push_back(std::move(ids));
+    auto encoded = tokenizer.encode_truncated(text, limit);
+    out.truncated += encoded.truncated ? 1 : 0;
+    out.ids.push_back(std::move(encoded.ids));
   }
   return out;
 }
@@ -48,9 +44,9 @@ std::vector<std::vector<int64_t>> plan_batches(const std::vector<std::vector<int
   }
   // length_sorted_order sorts positions in `rows`; ties keep position order, which is row order
   // when rows ascend (as in embed_all and any concatenation of plan batches).
-  std::vector<int64_t> sorted = text::length_sorted_order(lengths);
+  std::vector<int64_t> sorted = train::length_sorted_order(lengths);
   for (auto& position : sorted) position = rows[static_cast<size_t>(position)];
-  return text::make_batches(sorted, batch_size);
+  return train::make_batches(sorted, batch_size);
 }
 
 namespace {
@@ -137,7 +133,7 @@ EmbedResult embed_rows(DistilBertModel& encoder, const std::vector<std::vector<i
   const int64_t dim = encoder->embeddings->word_embeddings->weight.size(1);
   for (auto& parts : pooled) {
     torch::Tensor sorted = parts.empty() ? torch::zeros({0, dim}) : torch::cat(parts, 0);
-    result.by_strategy.push_back(text::restore_order(sorted, order));
+    result.by_strategy.push_back(train::restore_order(sorted, order));
   }
   return result;
 }
@@ -173,28 +169,83 @@ std::string random_weights_key(const torch::nn::Module& encoder, const DistilBer
   return sha256_hex(text);
 }
 
-std::string embedding_fingerprint(const FingerprintInputs& inputs) {
+namespace {
+
+// "CLS,LAST_MEAN": the set in kAllStrategies' order.
+std::string strategy_set(const std::vector<Strategy>& strategies) {
+  std::string out;
+  for (Strategy s : kAllStrategies)
+    if (std::find(strategies.begin(), strategies.end(), s) != strategies.end())
+      out += (out.empty() ? "" : ",") + to_string(s);
+  return out;
+}
+
+}  // namespace
+
+EmbeddingFingerprint fingerprint_embeddings(const FingerprintInputs& inputs) {
   if (inputs.weights_path.empty() == inputs.weights_key.empty()) {
     throw Error("embedding fingerprint: set exactly one of weights_path ('" + inputs.weights_path +
                 "') and weights_key ('" + inputs.weights_key + "')");
   }
-  std::string text = "bertgrid-embeddings-v2\n";
-  text += inputs.weights_key.empty() ? "weights file " + sha256_file_hex(inputs.weights_path)
-                                     : "weights random " + inputs.weights_key;
-  text += "\n";
-  text += "vocab " + sha256_file_hex(inputs.vocab_path) + "\n";
-  text += "max_length " + std::to_string(inputs.max_length) + "\n";
-  for (const auto& [name, path] : inputs.data_files) {
-    text += "file " + std::to_string(name.size()) + ":" + name + " " + sha256_file_hex(path) + "\n";
-  }
-  for (const auto& [label, index] : inputs.label_map) {
-    text +=
+  EmbeddingFingerprint fp;
+  auto& f = fp.fields;
+  f["weights"] = inputs.weights_key.empty() ? "file " + sha256_file_hex(inputs.weights_path)
+                                            : "random " + inputs.weights_key;
+  f["vocab"] = sha256_file_hex(inputs.vocab_path);
+  f["max_length"] = std::to_string(inputs.max_length);
+  std::string files, labels;
+  for (const auto& [name, path] : inputs.data_files)
+    files +=
+        "file " + std::to_string(name.size()) + ":" + name + " " + sha256_file_hex(path) + "\n";
+  for (const auto& [label, index] : inputs.label_map)
+    labels +=
         "label " + std::to_string(label.size()) + ":" + label + " " + std::to_string(index) + "\n";
+  f["data_files"] = std::to_string(inputs.data_files.size()) + " files, " + sha256_hex(files);
+  f["labels"] = labels;
+  f["pooling"] = to_string(inputs.pooling);
+  f["padding"] = to_string(inputs.padding);
+  f["precision"] = to_string(inputs.precision);
+  f["strategies"] = strategy_set(inputs.strategies);
+  if (f["strategies"].empty()) throw Error("embedding fingerprint: no strategies");
+
+  std::string text = "bertgrid-embeddings-v2\nweights " + f["weights"] + "\n";
+  text += "vocab " + f["vocab"] + "\n";
+  text += "max_length " + f["max_length"] + "\n";
+  text += files + labels;
+  text += "pooling " + f["pooling"] + "\n";
+  text += "padding " + f["padding"] + "\n";
+  text += "precision " + f["precision"] + "\n";
+  if (f["strategies"] != strategy_set({kAllStrategies.begin(), kAllStrategies.end()}))
+    text += "strategies " + f["strategies"] + "\n";
+  fp.hex = sha256_hex(text);
+  return fp;
+}
+
+std::string embedding_fingerprint(const FingerprintInputs& inputs) {
+  return fingerprint_embeddings(inputs).hex;
+}
+
+std::string fingerprint_difference(const std::map<std::string, std::string>& found,
+                                   const std::map<std::string, std::string>& wanted,
+                                   const std::string& file_label) {
+  auto shown = [](const std::map<std::string, std::string>& m, const std::string& key) {
+    auto it = m.find(key);
+    if (it == m.end()) return std::string("(none)");
+    std::string v = it->second;
+    for (auto& c : v)
+      if (c == '\n') c = ' ';
+    while (!v.empty() && v.back() == ' ') v.pop_back();
+    return "'" + v + "'";
+  };
+  std::map<std::string, std::string> keys = found;
+  keys.insert(wanted.begin(), wanted.end());
+  std::string out;
+  for (const auto& [key, unused] : keys) {
+    if (shown(found, key) == shown(wanted, key)) continue;
+    out += (out.empty() ? "" : "; ") + key + ": " + shown(found, key) + " in " + file_label + ", " +
+           shown(wanted, key) + " wanted";
   }
-  text += "pooling " + to_string(inputs.pooling) + "\n";
-  text += "padding " + to_string(inputs.padding) + "\n";
-  text += "precision " + to_string(inputs.precision) + "\n";
-  return sha256_hex(text);
+  return out;
 }
 
 }  // namespace bertgrid::model

@@ -6,6 +6,7 @@
 
 #include <cstdint>
 #include <functional>
+#include <map>
 #include <string>
 #include <vector>
 
@@ -79,6 +80,16 @@ struct FingerprintInputs {
   PoolingMode pooling = PoolingMode::kMasked;
   PaddingMode padding = PaddingMode::kDynamic;
   Precision precision = Precision::kFp32;
+  // The strategies the file holds (any order; duplicates ignored).
+  std::vector<Strategy> strategies{kAllStrategies.begin(), kAllStrategies.end()};
+};
+
+// A fingerprint and its inputs field by field, so that two files' difference can be named:
+// weights, vocab, max_length, data_files (how many, and one SHA-256 over their names and
+// digests), labels, pooling, padding, precision, strategies.
+struct EmbeddingFingerprint {
+  std::string hex;
+  std::map<std::string, std::string> fields;
 };
 
 // What determines a randomly initialised encoder, without saving or hashing all of it: the
@@ -91,7 +102,16 @@ std::string random_weights_key(const torch::nn::Module& encoder, const DistilBer
 // SHA-256 hex over a canonical text of the inputs ("bertgrid-embeddings-v2"): the weights
 // (the file's SHA-256, or the random-initialisation key), the vocab's SHA-256, max_length, each
 // data file's name and SHA-256 (in the given order), the label map, pooling, padding and
-// precision. Errors name an unreadable file, or say that neither or both weights fields are set.
-std::string embedding_fingerprint(const FingerprintInputs& inputs);
+// precision, and the strategy set when it is not all five (so files written before the set
+// counted keep their fingerprint). Errors name an unreadable file, or say that neither or both
+// weights fields are set.
+EmbeddingFingerprint fingerprint_embeddings(const FingerprintInputs& inputs);
+std::string embedding_fingerprint(const FingerprintInputs& inputs);  // fingerprint_embeddings().hex
+
+// The fields in which `found` (a file's) and `wanted` differ, as "max_length: 64 in FILE_LABEL,
+// 48 wanted; ..."; empty when they agree.
+std::string fingerprint_difference(const std::map<std::string, std::string>& found,
+                                   const std::map<std::string, std::string>& wanted,
+                                   const std::string& file_label);
 
 }  // namespace bertgrid::model

@@ -118,15 +118,22 @@ void Tokenizer::encode_pieces(std::string_view text, std::vector<int32_t>& out) 
 }
 
 std::vector<int32_t> Tokenizer::encode(std::string_view text, size_t max_length) const {
+  return encode_truncated(text, max_length).ids;
+}
+
+Encoding Tokenizer::encode_truncated(std::string_view text, size_t max_length) const {
   if (max_length == 1)
     throw Error("tokenizer: max_length 1 leaves no room for [CLS] and [SEP] (use 0 or >= 2)");
-  std::vector<int32_t> ids;
-  ids.reserve(text.size() / 3 + 8);
-  ids.push_back(cls_id_);
-  encode_pieces(text, ids);
-  if (max_length > 0 && ids.size() + 1 > max_length) ids.resize(max_length - 1);
-  ids.push_back(sep_id_);
-  return ids;
+  Encoding out;
+  out.ids.reserve(text.size() / 3 + 8);
+  out.ids.push_back(cls_id_);
+  encode_pieces(text, out.ids);
+  if (max_length > 0 && out.ids.size() + 1 > max_length) {
+    out.truncated = true;
+    out.ids.resize(max_length - 1);
+  }
+  out.ids.push_back(sep_id_);
+  return out;
 }
 
 std::vector<std::string> Tokenizer::tokenize(std::string_view text) const {

@@ -23,6 +23,12 @@ struct TokenizerOptions {
   bool handle_chinese_chars = true;
 };
 
+// The ids of one text and whether the limit cut any of its wordpieces.
+struct Encoding {
+  std::vector<int32_t> ids;
+  bool truncated = false;
+};
+
 class Tokenizer {
  public:
   // Reads vocab.txt and, if a tokenizer_config.json sits beside it, its do_lower_case,
@@ -34,6 +40,9 @@ class Tokenizer {
   // [CLS] wordpieces [SEP]; max_length 0 = no truncation; else at most max_length ids, the
   // wordpieces truncated so that [SEP] stays last (max_length must then be at least 2).
   std::vector<int32_t> encode(std::string_view text, size_t max_length = 0) const;
+  // encode(text, max_length), saying whether the cut dropped wordpieces: the one place that
+  // tokenizes and truncates (datasets, the embedder and the command line all come here).
+  Encoding encode_truncated(std::string_view text, size_t max_length) const;
   // Appends the wordpiece ids of text (no specials) to out; the allocation-free core of encode().
   void encode_pieces(std::string_view text, std::vector<int32_t>& out) const;
   std::vector<std::string> tokenize(std::string_view text) const;  // wordpieces, no specials
