@@ -8,6 +8,7 @@
 
 #include "cli/command.h"
 #include "core/error.h"
+#include "grid/versions.h"
 
 namespace {
 
@@ -19,7 +20,9 @@ constexpr const char* kIntro =
     "Runs a grid of DistilBERT experiments (fine-tuning and frozen sentence embeddings)\n"
     "as distributed batch jobs: `mpirun -np N bertgrid run --config configs/X.toml`.\n"
     "\n";
-constexpr const char* kOutro = "\n`bertgrid COMMAND --help` describes a command's options.\n";
+constexpr const char* kOutro =
+    "\n`bertgrid COMMAND --help` describes a command's options; `bertgrid --version` prints\n"
+    "the versions of bertgrid and of the libraries it runs on.\n";
 
 // Every subcommand, in the order `bertgrid --help` lists them.
 std::vector<Command> setup_commands(CLI::App& app) {
@@ -60,6 +63,10 @@ int main(int argc, char** argv) {
   if (argc < 2) {
     std::cerr << app.help();
     return bertgrid::cli::kExitUsage;
+  }
+  if (!std::strcmp(argv[1], "--version")) {
+    std::cout << bertgrid::grid::version_text(bertgrid::grid::library_versions());
+    return 0;
   }
   if (!std::strcmp(argv[1], "-h") || !std::strcmp(argv[1], "help")) {
     std::cout << app.help();

@@ -332,4 +332,9 @@ RunConfig load_run_config(const std::string& path) {
   return cfg;
 }
 
+std::string tomlplusplus_version() {
+  return std::to_string(TOML_LIB_MAJOR) + "." + std::to_string(TOML_LIB_MINOR) + "." +
+         std::to_string(TOML_LIB_PATCH);
+}
+
 }  // namespace bertgrid

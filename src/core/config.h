@@ -101,6 +101,9 @@ struct RunConfig {
 // Parses and validates; throws bertgrid::Error naming file:line:column and the key. Relative
 // paths (data.dir, model.dir, model.vocab) are taken relative to the config file's folder.
 RunConfig load_run_config(const std::string& path);
+
+// The TOML++ version the config parser was built with ("3.3.0").
+std::string tomlplusplus_version();
 RunConfig parse_run_config(const std::string& text, const std::string& source_name);
 
 }  // namespace bertgrid

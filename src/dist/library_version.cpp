@@ -3,6 +3,7 @@
 #include <mpi.h>
 
 #ifdef BERTGRID_HAVE_NCCL
+#include <cuda_runtime_api.h>
 #include <nccl.h>
 #endif
 
@@ -24,6 +25,16 @@ std::string nccl_version() {
          std::to_string(code % 100);
 #else
   return "none";
+#endif
+}
+
+std::string cuda_runtime_version() {
+#ifdef BERTGRID_HAVE_NCCL
+  int code = 0;
+  if (cudaRuntimeGetVersion(&code) != cudaSuccess) return "unknown";
+  return std::to_string(code / 1000) + "." + std::to_string(code % 1000 / 10);
+#else
+  return "";
 #endif
 }
 

@@ -7,18 +7,12 @@ namespace bertgrid::grid {
 
 nlohmann::json run_manifest(const GridOptions& opt, const RunFacts& facts,
                             const std::vector<JobResult>& results) {
-  const auto v = library_versions();
   const auto& emb = facts.embeddings;
   nlohmann::json manifest = {{"config", opt.config.source},
                              {"config_hash", config_hash(opt.config)},
                              {"run_dir", opt.run_dir},
                              {"data_dir", opt.data_dir},
-                             {"versions",
-                              {{"bertgrid", v.bertgrid},
-                               {"libtorch", v.libtorch},
-                               {"mpi", v.mpi},
-                               {"hdf5", v.hdf5},
-                               {"nccl", v.nccl}}},
+                             {"versions", versions_json(library_versions())},
                              {"world_size", facts.world_size},
                              {"ranks_per_job", facts.ranks_per_job},
                              {"threads_per_rank", facts.threads_per_rank},

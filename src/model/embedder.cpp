@@ -44,9 +44,9 @@ std::vector<std::vector<int64_t>> plan_batches(const std::vector<std::vector<int
   }
   // length_sorted_order sorts positions in `rows`; ties keep position order, which is row order
   // when rows ascend (as in embed_all and any concatenation of plan batches).
-  std::vector<int64_t> sorted = train::length_sorted_order(lengths);
+  std::vector<int64_t> sorted = text::length_sorted_order(lengths);
   for (auto& position : sorted) position = rows[static_cast<size_t>(position)];
-  return train::make_batches(sorted, batch_size);
+  return text::make_batches(sorted, batch_size);
 }
 
 namespace {
@@ -133,7 +133,7 @@ EmbedResult embed_rows(DistilBertModel& encoder, const std::vector<std::vector<i
   const int64_t dim = encoder->embeddings->word_embeddings->weight.size(1);
   for (auto& parts : pooled) {
     torch::Tensor sorted = parts.empty() ? torch::zeros({0, dim}) : torch::cat(parts, 0);
-    result.by_strategy.push_back(train::restore_order(sorted, order));
+    result.by_strategy.push_back(text::restore_order(sorted, order));
   }
   return result;
 }
