@@ -18,7 +18,7 @@ Trainer::Trainer(TrainingTask& task, const TrainerSettings& settings, dist::Allr
       schedule_(settings.learning_rate, settings.warmup_steps,
                 settings.max_steps > 0
                     ? settings.max_steps
-                    : train::total_steps(task.num_train(), settings.batch_size, settings.epochs))) {
+                    : train::total_steps(task.num_train(), settings.batch_size, settings.epochs)) {
   AdamWOptions options;
   options.weight_decay = settings.weight_decay;
   options.fused = settings.exec.fused_adamw;
