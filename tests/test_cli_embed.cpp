@@ -41,7 +41,8 @@ std::string head_config(const std::string& max_length = "64") {
 }
 
 json results_job(const std::string& run_dir, const std::string& part) {
-  for (const auto& j : json::parse(read_file(run_dir + "/results.json")).at("jobs"))
+  const json results = json::parse(read_file(run_dir + "/results.json"));
+  for (const auto& j : results.at("jobs"))
     if (j.at("job_id").get<std::string>().find(part) != std::string::npos) return j;
   ADD_FAILURE() << "no job " << part << " in " << run_dir;
   return json::object();
