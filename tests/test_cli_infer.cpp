@@ -103,7 +103,7 @@ TEST(CliEmbed, WritesTheEmbedderOutput) {
     std::vector<std::string> texts;
     for (const auto& e : examples) texts.push_back(e.text);
     model::EmbedOptions options;
-    options.strategies = {model::Strategy::CLS, model::Strategy::LAST2_MAX};
+    options.strategies = {Strategy::CLS, Strategy::LAST2_MAX};
     const auto expected = model::embed_all(
         loaded.model->distilbert, model::tokenize_texts(tokenizer, texts, 128).ids, options);
     const auto& got = file.splits.at(split);
