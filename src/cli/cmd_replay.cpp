@@ -83,9 +83,11 @@ int run_replay(const ReplayOptions& o) {
   auto loaded = model::load_pretrained(o.model, 0);
   loaded.model->eval();  // dropout off; gradients still flow
   auto file = model::load_safetensors(o.batches);
-  FixedBatchTask task(loaded.model, batch_tensor(file, o.batches, "input_ids"),
-                      batch_tensor(file, o.batches, "attention_mask"),
-                      batch_tensor(file, o.batches, "labels"));
+  // One statement each, so that the first missing tensor is the one named.
+  torch::Tensor input_ids = batch_tensor(file, o.batches, "input_ids");
+  torch::Tensor attention_mask = batch_tensor(file, o.batches, "attention_mask");
+  torch::Tensor labels = batch_tensor(file, o.batches, "labels");
+  FixedBatchTask task(loaded.model, input_ids, attention_mask, labels);
   const int64_t n = task.num_train(), k = o.rows_per_step;
   if (k > n)
     throw Error("bertgrid replay: --rows-per-step " + std::to_string(k) + " exceeds the " +
