@@ -28,12 +28,12 @@
 
 #include "bench/bench_common.h"
 #include "core/error.h"
+#include "core/sha256.h"
 #include "core/threads.h"
 #include "io/embeddings_h5.h"
 #include "model/distilbert.h"
 #include "model/embedder.h"
 #include "model/safetensors.h"
-#include "core/sha256.h"
 #include "text/dataset.h"
 
 namespace {

@@ -11,11 +11,23 @@
 #include <stdexcept>
 #include <string>
 
+#include "core/error.h"
 #include "core/file_read.h"
 
 namespace bertgrid::testing {
 
 namespace fs = std::filesystem;
+
+// The message of the bertgrid::Error that `f` throws, "" when it throws none.
+template <typename F>
+std::string error_of(F f) {
+  try {
+    f();
+  } catch (const Error& e) {
+    return e.what();
+  }
+  return "";
+}
 
 // A fresh folder under the system temp dir, removed with everything in it at scope exit.
 class TempDir {

@@ -15,19 +15,9 @@ namespace bertgrid {
 namespace {
 
 namespace fs = std::filesystem;
+using testing::error_of;
 using testing::read_file;
 using testing::TempDir;
-
-// The message of the bertgrid::Error that `f` throws ("" when it throws none).
-template <typename F>
-std::string error_of(F f) {
-  try {
-    f();
-  } catch (const Error& e) {
-    return e.what();
-  }
-  return "";
-}
 
 TEST(AtomicFile, WritesExactBytes) {
   TempDir dir;

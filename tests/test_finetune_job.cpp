@@ -5,9 +5,9 @@
 #include <filesystem>
 
 #include "jobs/finetune.h"
-#include "tests/job_fixture.h"
 #include "model/hf_dir.h"
 #include "model/safetensors.h"
+#include "tests/job_fixture.h"
 #include "text/dataset.h"
 
 #include <nlohmann/json.hpp>

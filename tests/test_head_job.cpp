@@ -5,8 +5,8 @@
 #include <filesystem>
 
 #include "jobs/head.h"
-#include "tests/job_fixture.h"
 #include "model/safetensors.h"
+#include "tests/job_fixture.h"
 #include "train/validation_split.h"
 
 using namespace bertgrid;

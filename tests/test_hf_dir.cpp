@@ -16,6 +16,7 @@
 #include "tests/tensor_compare.h"
 
 namespace bertgrid::model {
+using bertgrid::testing::error_of;
 using bertgrid::testing::max_abs_diff;
 
 namespace {
@@ -30,16 +31,6 @@ using Tensors = std::vector<std::pair<std::string, torch::Tensor>>;
 
 std::string read_text(const fs::path& p) {
   return testing::read_file(p.string());
-}
-
-template <typename F>
-std::string error_of(F f) {
-  try {
-    f();
-  } catch (const Error& e) {
-    return e.what();
-  }
-  return "(no error)";
 }
 
 class HfDir : public ::testing::Test {

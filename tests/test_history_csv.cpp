@@ -5,26 +5,18 @@
 #include <cmath>
 
 #include "core/error.h"
+#include "tests/support.h"
 #include "train/history_csv.h"
 
 namespace bertgrid::train {
 namespace {
 
+using testing::error_of;
+
 std::vector<HistoryEntry> sample() {
   return {{"train", 10, 0.3125, 0.693147181, 4.5e-05, 1.25},
           {"eval", 32, 1, 0.5123456789, 0, 0},
           {"train", 40, 1.25, std::nan(""), 1e-06, 0.1}};
-}
-
-// The exception's message from `f`, "" when it throws none.
-template <typename F>
-std::string error_of(F f) {
-  try {
-    f();
-  } catch (const Error& e) {
-    return e.what();
-  }
-  return "";
 }
 
 TEST(HistoryCsv, JobFileHasTheHeaderAndNineDigits) {

@@ -89,8 +89,8 @@ void say_run(const GridOptions& opt, const Startup& s, const Plan& plan, const d
       "bertgrid run: " + cfg.name +
           (opt.shard.count > 1 ? " " + shard_dir_name(opt.shard) : std::string()) + " (" +
           cfg.source + ", sha256 " + config_hash(cfg).substr(0, 12) + ")\n  data " + opt.data_dir +
-          ", model " + (cfg.model.init == ModelInit::kRandom ? "random init" : cfg.model.dir) + ", device " +
-          exec.device.str() + (exec.bf16 ? " (bf16 autocast)" : "") +
+          ", model " + (cfg.model.init == ModelInit::kRandom ? "random init" : cfg.model.dir) +
+          ", device " + exec.device.str() + (exec.bf16 ? " (bf16 autocast)" : "") +
           (exec.fused_adamw ? ", fused AdamW" : "") + (exec.cuda_graphs ? ", CUDA graphs" : "") +
           (exec.pad_to_multiple_of > 1
                ? ", padded to multiples of " + std::to_string(exec.pad_to_multiple_of)
@@ -148,9 +148,9 @@ Embeddings embedding_stage(const GridOptions& opt, const Plan& plan, const Resum
   Embeddings e;
   if (!needed) return e;
   stages.on_every_rank("embedding stage", [&] {
-    e.stage = jobs::run_embedding_stage(opt.config, data, opt.data_dir,
-                                        {opt.run_dir + "/embeddings.h5", opt.embeddings}, world,
-                                        exec);
+    e.stage =
+        jobs::run_embedding_stage(opt.config, data, opt.data_dir,
+                                  {opt.run_dir + "/embeddings.h5", opt.embeddings}, world, exec);
   });
   say(world, e.stage.cache_hit
                  ? "  embeddings: reused " + e.stage.path + " (fingerprint matches)"

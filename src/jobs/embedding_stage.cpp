@@ -111,7 +111,8 @@ model::FingerprintInputs fingerprint_inputs(const RunConfig& cfg, const Prepared
                                             const std::string& data_dir,
                                             const model::DistilBertConfig& arch) {
   model::FingerprintInputs fp;
-  if (cfg.model.init == ModelInit::kPretrained) fp.weights_path = cfg.model.dir + "/model.safetensors";
+  if (cfg.model.init == ModelInit::kPretrained)
+    fp.weights_path = cfg.model.dir + "/model.safetensors";
   fp.vocab_path = vocab_path(cfg);
   fp.max_length = std::min(cfg.data.max_length, arch.max_position_embeddings);
   fp.data_files = data_files(cfg, data, data_dir);
@@ -173,7 +174,8 @@ void write_file(const RunConfig& cfg, const model::EmbeddingFingerprint& fp, int
                 io::EmbeddingsFile& file, const std::string& path) {
   const uint64_t seed = cfg.embeddings.head.init_seed.at(0);
   file.attrs_str = {
-      {"model", cfg.model.init == ModelInit::kRandom ? "random:" + std::to_string(seed) : cfg.model.dir},
+      {"model",
+       cfg.model.init == ModelInit::kRandom ? "random:" + std::to_string(seed) : cfg.model.dir},
       {"pooling", to_string(cfg.embeddings.pooling)},
       {"padding", to_string(cfg.embeddings.padding)},
       {"precision", to_string(cfg.run.precision)},

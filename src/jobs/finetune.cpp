@@ -1,9 +1,9 @@
 #include "jobs/finetune.h"
 
-#include "model/hf_dir.h"
 #include "jobs/model_source.h"
-#include "train/batching.h"
 #include "jobs/training_job.h"
+#include "model/hf_dir.h"
+#include "train/batching.h"
 
 namespace bertgrid::jobs {
 namespace {

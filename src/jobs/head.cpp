@@ -3,10 +3,10 @@
 #include <unordered_map>
 
 #include "core/error.h"
-#include "model/distilbert.h"
-#include "model/safetensors.h"
 #include "jobs/model_source.h"
 #include "jobs/training_job.h"
+#include "model/distilbert.h"
+#include "model/safetensors.h"
 
 namespace bertgrid::jobs {
 namespace {
