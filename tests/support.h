@@ -101,16 +101,20 @@ inline std::string mpi_command(int np, const std::string& args) {
          std::to_string(np) + " --oversubscribe " + std::string(BERTGRID_BINARY) + " " + args;
 }
 
-// Runs mpi_command(np, args), capturing stdout and stderr into `dir`.
-inline CommandResult run_mpi(const TempDir& dir, int np, const std::string& args) {
+// Runs the shell command `cmd` with no stdin, capturing stdout and stderr into `dir`.
+inline CommandResult run_shell(const TempDir& dir, const std::string& cmd) {
   const std::string out = dir / ".mpi_out", err = dir / ".mpi_err";
-  const std::string cmd = "(" + mpi_command(np, args) + ") < /dev/null > " + out + " 2> " + err;
-  const int raw = std::system(cmd.c_str());
+  const int raw = std::system(("(" + cmd + ") < /dev/null > " + out + " 2> " + err).c_str());
   CommandResult r;
   r.status = WIFEXITED(raw) ? WEXITSTATUS(raw) : -1;
   r.out = read_file(out);
   r.err = read_file(err);
   return r;
+}
+
+// Runs mpi_command(np, args), capturing stdout and stderr into `dir`.
+inline CommandResult run_mpi(const TempDir& dir, int np, const std::string& args) {
+  return run_shell(dir, mpi_command(np, args));
 }
 
 }  // namespace bertgrid::testing

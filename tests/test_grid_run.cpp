@@ -441,13 +441,7 @@ CommandResult run_mpi_each_rank(const TempDir& dir, int np, const std::string& a
   std::string cmd = mpi_command(np, args);
   const std::string binary = BERTGRID_BINARY;
   cmd.replace(cmd.find(binary), binary.size(), "sh " + wrapper + " " + binary);
-  const std::string out = dir / ".mpi_out", err = dir / ".mpi_err";
-  const int raw = std::system(("(" + cmd + ") < /dev/null > " + out + " 2> " + err).c_str());
-  CommandResult r;
-  r.status = WIFEXITED(raw) ? WEXITSTATUS(raw) : -1;
-  r.out = read_file(out);
-  r.err = read_file(err);
-  return r;
+  return run_shell(dir, cmd);
 }
 
 TEST(GridRun, FailureInEachRankZeroStageEndsEveryRankNamingTheStage) {
