@@ -2,7 +2,7 @@
 #include "core/threads.h"
 
 #include <dlfcn.h>
-#include <torch/torch.h>
+#include <torch/utils.h>
 
 #include <algorithm>
 

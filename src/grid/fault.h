@@ -5,7 +5,7 @@
 // rank=R: on world rank R only; without it, on every rank that runs the step or stage.
 #pragma once
 
-#include <torch/torch.h>
+#include <torch/types.h>
 
 #include <cstdint>
 #include <functional>

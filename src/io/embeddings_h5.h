@@ -7,7 +7,7 @@
 // Every split holds the same strategies with the same widths. Written atomically by rank 0.
 #pragma once
 
-#include <torch/torch.h>
+#include <torch/types.h>
 
 #include <cstdint>
 #include <map>

@@ -7,7 +7,7 @@
 #include <array>
 #include <vector>
 
-#include <torch/torch.h>
+#include <torch/types.h>
 
 #include "core/choices.h"
 

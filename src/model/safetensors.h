@@ -14,7 +14,7 @@
 // I16 I8 U8 BOOL.
 #pragma once
 
-#include <torch/torch.h>
+#include <torch/types.h>
 
 #include <cstdint>
 #include <map>

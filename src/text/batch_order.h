@@ -4,7 +4,7 @@
 // tensors but restore_order's; padding them into tensors is train/batching.h.
 #pragma once
 
-#include <torch/torch.h>
+#include <torch/types.h>
 
 #include <cstdint>
 #include <string>

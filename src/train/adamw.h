@@ -2,7 +2,7 @@
 // (single-tensor path, the one CPU float32 uses) so that runs reproduce HF Trainer's numbers.
 #pragma once
 
-#include <torch/torch.h>
+#include <torch/types.h>
 
 #include <cstdint>
 #include <utility>

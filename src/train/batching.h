@@ -3,7 +3,7 @@
 // (shuffles, length orders) is text/batch_order.h.
 #pragma once
 
-#include <torch/torch.h>
+#include <torch/types.h>
 
 #include <algorithm>
 #include <cstdint>

@@ -2,7 +2,7 @@
 // PyTorch 2.x's torch.nn.utils.clip_grad_norm_ (norm_type 2).
 #pragma once
 
-#include <torch/torch.h>
+#include <torch/types.h>
 
 #include "train/flat_params.h"
 

@@ -1,5 +1,7 @@
 #include "train/evaluate.h"
 
+#include <torch/torch.h>
+
 #include "core/error.h"
 #include "train/batching.h"
 

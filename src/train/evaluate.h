@@ -3,7 +3,7 @@
 // the split's own order, and the binary metrics.
 #pragma once
 
-#include <torch/torch.h>
+#include <torch/types.h>
 
 #include <functional>
 #include <vector>

@@ -3,7 +3,7 @@
 // the config and handed to every job.
 #pragma once
 
-#include <torch/torch.h>
+#include <torch/types.h>
 
 namespace bertgrid::train {
 

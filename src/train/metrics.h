@@ -3,7 +3,7 @@
 // confusion matrix.
 #pragma once
 
-#include <torch/torch.h>
+#include <torch/types.h>
 
 #include <array>
 #include <cstdint>

@@ -12,7 +12,7 @@
 // run is not bitwise the eager run (different draws), only the same computation.
 #pragma once
 
-#include <torch/torch.h>
+#include <torch/types.h>
 
 #include <cstddef>
 #include <memory>
