@@ -45,7 +45,7 @@ for n in "${ranks[@]}"; do
       --out "$tmp/np$n-$v" --force --data "$data" >"$tmp/np$n-$v.out" 2>"$tmp/np$n-$v.err" ||
       { cat "$tmp/np$n-$v.err" >&2; exit 1; }
     wall=$(awk -v a="$start" -v b="$(date +%s.%N)" 'BEGIN{printf "%.1f", b-a}')
-    grid=$(sed -n 's/.* not ok, \([0-9.]*\) s (start-up apart.*/\1/p' "$tmp/np$n-$v.err" | tail -1)
+    grid=$(sed -n 's/.* pending; \([0-9.]*\) s (start-up apart.*/\1/p' "$tmp/np$n-$v.err" | tail -1)
     [ -z "$first" ] && first=$grid
     printf '%-6s %-8s %10.1f %10s %8.2fx\n' "$n" "$v" "$grid" "$wall" \
       "$(awk -v a="$first" -v b="$grid" 'BEGIN{print a/b}')"

@@ -192,7 +192,7 @@ run_variant() {  # VARIANT
   cat "$work/$v.err" "$work/$v.out" >>"$log"
   local wall grid startup
   wall=$(awk -v a="$start" -v b="$end" 'BEGIN{printf "%.1f", b-a}')
-  grid=$(sed -n 's/.* not ok, \([0-9.]*\) s (start-up apart: MPI \([0-9.]*\) s, CUDA \([0-9.]*\) s).*/\1/p' "$work/$v.err" | tail -1)
+  grid=$(sed -n 's/.* pending; \([0-9.]*\) s (start-up apart: MPI \([0-9.]*\) s, CUDA \([0-9.]*\) s).*/\1/p' "$work/$v.err" | tail -1)
   startup=$(sed -n 's/.*(start-up apart: MPI \([0-9.]*\) s, CUDA \([0-9.]*\) s).*/MPI \1 s, CUDA \2 s/p' "$work/$v.err" | tail -1)
   if [ $rc -ne 0 ] || [ -z "$grid" ]; then
     row "bertgrid $v" "failed" "" "exit $rc, see log.txt"

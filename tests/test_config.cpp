@@ -171,3 +171,19 @@ TEST(Config, ChoicesAreReadAsTypes) {
   EXPECT_EQ(error_of(std::string(kMinimal) + "[embeddings]\npooling = 1\n"),
             "c.toml:6:11: 'embeddings.pooling' must be a string, not integer");
 }
+
+// The name becomes runs/<name>: a plain folder name only.
+TEST(Config, NameIsAPlainFolderName) {
+  const std::string rest = std::string(kMinimal).substr(std::string(kMinimal).find('\n'));
+  auto with_name = [&](const std::string& name) { return "name = \"" + name + "\"" + rest; };
+  for (const std::string& ok :
+       std::vector<std::string>{"t", "demo", "paper-grid_2.v1", std::string(100, 'a')})
+    EXPECT_EQ(error_of(with_name(ok)), "") << ok;
+  for (const std::string& bad : std::vector<std::string>{
+           "../../escape", ".", "..", "a/b", "-x", ".hidden", "sp ace", std::string(101, 'a')})
+    EXPECT_EQ(error_of(with_name(bad)),
+              "c.toml:1:8: 'name' '" + bad +
+                  "' is not a plain name: it names the run directory runs/<name>, so it must "
+                  "match ^[A-Za-z0-9][A-Za-z0-9._-]*$ and be at most 100 characters")
+        << bad;
+}

@@ -19,7 +19,7 @@ using namespace bertgrid::testing;
 namespace {
 
 jobs::JobSpec tiny_spec(const RunConfig& cfg, int64_t epochs) {
-  auto spec = jobs::spec_from_config("finetune", cfg.finetune);
+  auto spec = jobs::spec_from_config(JobKind::kFinetune, cfg.finetune);
   spec.epochs = epochs;
   spec.job_id = jobs::make_job_id(spec);
   return spec;
@@ -44,12 +44,12 @@ TEST(FinetuneJob, IsDeterministicForASeedAndWritesItsOutputs) {
   const auto spec = tiny_spec(cfg, 2);
   auto ra = jobs::run_finetune(spec, tiny_env(cfg, data, a / "job"));
   auto rb = jobs::run_finetune(spec, tiny_env(cfg, data, b / "job"));
-  ASSERT_EQ(ra.record.status, "ok");
+  ASSERT_EQ(ra.record.status, JobStatus::kOk);
   expect_same_metrics(ra.record, rb.record);
   EXPECT_EQ(ra.local_examples, 2 * 96);
   // 96 / 16 = 6 steps an epoch, logged every 2: 6 train entries and one eval per epoch.
   int train_entries = 0, eval_entries = 0;
-  for (const auto& h : ra.history) (h.kind == "train" ? train_entries : eval_entries)++;
+  for (const auto& h : ra.history) (h.kind == HistoryKind::kTrain ? train_entries : eval_entries)++;
   EXPECT_EQ(train_entries, 6);
   EXPECT_EQ(eval_entries, 2);
   for (const char* f : {"record.json", "history.csv", "predictions.csv", "model/config.json",
@@ -74,17 +74,17 @@ TEST(FinetuneJob, StoppedMidEpochResumesToTheSameMetrics) {
 
   auto env = tiny_env(cfg, data, parts / "job");
   int calls = 0;
-  env.stop_requested = [&] { return calls++ >= 4; };  // stop after 4 of epoch 1's 6 steps
+  env.context.stop = [&] { return calls++ >= 4; };  // stop after 4 of epoch 1's 6 steps
   auto first = jobs::run_finetune(spec, env);
   ASSERT_TRUE(first.stopped);
-  EXPECT_EQ(first.record.status, "stopped");
+  EXPECT_EQ(first.record.status, JobStatus::kStopped);
   ASSERT_TRUE(std::filesystem::exists(parts / "job/checkpoint.safetensors"));
 
   auto resumed_env = tiny_env(cfg, data, parts / "job");
   resumed_env.resume = true;
   auto second = jobs::run_finetune(spec, resumed_env);
   EXPECT_EQ(second.resumed_from_step, 4);
-  ASSERT_EQ(second.record.status, "ok");
+  ASSERT_EQ(second.record.status, JobStatus::kOk);
   expect_same_metrics(second.record, uninterrupted.record);
   ASSERT_EQ(second.history.size(), uninterrupted.history.size());
   for (size_t i = 0; i < second.history.size(); ++i)
@@ -101,7 +101,7 @@ TEST(FinetuneJob, SavedModelReloadsWithIdenticalLogits) {
   TempDir dir;
   auto spec = tiny_spec(cfg, 1);
   auto out = jobs::run_finetune(spec, tiny_env(cfg, data, dir / "job"));
-  ASSERT_EQ(out.record.status, "ok");
+  ASSERT_EQ(out.record.status, JobStatus::kOk);
   auto loaded = model::load_pretrained(dir / "job/model", 0);
   EXPECT_TRUE(loaded.newly_initialised.empty());
   // predictions.csv holds P(hate) from the trained model; the reloaded one must give the same.
@@ -121,7 +121,7 @@ TEST(FinetuneJob, PredictOverTheTestSplitReproducesAccAll) {
   const auto data = tiny_data(cfg);
   TempDir dir;
   auto out = jobs::run_finetune(tiny_spec(cfg, 2), tiny_env(cfg, data, dir / "job"));
-  ASSERT_EQ(out.record.status, "ok");
+  ASSERT_EQ(out.record.status, JobStatus::kOk);
   // The same sentences, as a user would send them to `bertgrid predict`.
   text::LabelMap labels;
   auto examples = text::read_vicomtech_split(cfg.data.dir, cfg.data.test_split, labels);
@@ -158,13 +158,13 @@ TEST(FinetuneJob, EpochCheckpointsOnlyWhenConfigured) {
     auto env = tiny_env(cfg, data, dir / "job");
     int calls = 0;
     bool seen_after_epoch_one = false;
-    env.stop_requested = [&] {
+    env.context.stop = [&] {
       if (++calls == 8)  // before step 8: epoch 1 (6 steps) has ended
         seen_after_epoch_one = std::filesystem::exists(dir / "job/checkpoint.safetensors");
       return false;
     };
     auto outcome = jobs::run_finetune(spec, env);
-    ASSERT_EQ(outcome.record.status, "ok");
+    ASSERT_EQ(outcome.record.status, JobStatus::kOk);
     EXPECT_EQ(seen_after_epoch_one, on) << "epoch_checkpoints = " << on;
   }
 }
@@ -184,7 +184,7 @@ TEST(FinetuneJob, PaddingToAMultipleChangesOnlyRounding) {
     auto env = tiny_env(cfg, data, dir / "job");
     env.exec.pad_to_multiple_of = multiple;
     auto outcome = jobs::run_finetune(tiny_spec(cfg, 1), env);
-    EXPECT_EQ(outcome.record.status, "ok");
+    EXPECT_EQ(outcome.record.status, JobStatus::kOk);
     return outcome;
   };
   const auto exact = run(1, false);
@@ -192,7 +192,7 @@ TEST(FinetuneJob, PaddingToAMultipleChangesOnlyRounding) {
   ASSERT_EQ(exact.history.size(), padded.history.size());
   for (size_t i = 0; i < exact.history.size(); ++i)
     EXPECT_NEAR(padded.history[i].loss, exact.history[i].loss, 1e-5 * exact.history[i].loss)
-        << exact.history[i].kind << " step " << exact.history[i].step;
+        << to_string(exact.history[i].kind) << " step " << exact.history[i].step;
   EXPECT_NEAR(padded.record.eval_loss, exact.record.eval_loss, 1e-5 * exact.record.eval_loss);
   EXPECT_NEAR(padded.record.eval_train_loss, exact.record.eval_train_loss,
               1e-5 * exact.record.eval_train_loss);
@@ -209,7 +209,7 @@ TEST(FinetuneJob, GroupByLengthRegroupsTheBatches) {
     TempDir dir;
     auto spec = tiny_spec(cfg, 1);
     auto outcome = jobs::run_finetune(spec, tiny_env(cfg, data, dir / "job"));
-    EXPECT_EQ(outcome.record.status, "ok");
+    EXPECT_EQ(outcome.record.status, JobStatus::kOk);
     return outcome;
   };
   const auto plain = run(false);

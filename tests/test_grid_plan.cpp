@@ -19,10 +19,10 @@ RunConfig config(const std::string& extra) {
 TEST(GridPlan, ThePapersGridHasThreeFinetunesAndFiveHeads) {
   auto jobs = grid::expand_grid(config(""));
   ASSERT_EQ(jobs.size(), 8u);
-  EXPECT_EQ(jobs[0].kind, "finetune");
+  EXPECT_EQ(jobs[0].kind, JobKind::kFinetune);
   EXPECT_EQ(jobs[0].epochs, 2);
   EXPECT_EQ(jobs[2].epochs, 4);
-  EXPECT_EQ(jobs[3].kind, "head");
+  EXPECT_EQ(jobs[3].kind, JobKind::kHead);
   EXPECT_EQ(jobs[3].strategy, "CLS");
   EXPECT_EQ(jobs[7].strategy, "LAST2_MAX");
   std::set<std::string> ids;

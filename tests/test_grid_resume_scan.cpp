@@ -14,19 +14,19 @@ namespace {
 jobs::JobSpec spec(const std::string& id) {
   jobs::JobSpec s;
   s.job_id = id;
-  s.kind = "finetune";
+  s.kind = JobKind::kFinetune;
   return s;
 }
 
 // A finished job's files under dir/jobs/<id>.
 void write_finished(const TempDir& dir, const std::string& id) {
   JobRecord r = jobs::record_header(spec(id), 96);
-  r.status = "ok";
+  r.status = JobStatus::kOk;
   r.eval_loss = 0.5;
   dir.write("run/jobs/" + id + "/record.json", to_json(r).dump(1) + "\n");
-  dir.write(
-      "run/jobs/" + id + "/history.csv",
-      train::job_history_csv({{"train", 10, 0.5, 0.69, 1e-5, 1}, {"eval", 12, 1, 0.6, 0, 0}}));
+  dir.write("run/jobs/" + id + "/history.csv",
+            train::job_history_csv({{HistoryKind::kTrain, 10, 0.5, 0.69, 1e-5, 1},
+                                    {HistoryKind::kEval, 12, 1, 0.6, 0, 0}}));
 }
 
 TEST(GridResumeScan, KeepsFinishedJobsAndRerunsDamagedOnesWithAWarning) {

@@ -10,6 +10,7 @@
 #include <cctype>
 #include <chrono>
 #include <cmath>
+#include <fstream>
 #include <map>
 #include <nlohmann/json.hpp>
 #include <set>
@@ -507,9 +508,15 @@ TEST(GridRun, DamagedJobFilesRunAgainWithAWarningAndTheSameResults) {
   history = replaced(history, "\ntrain,", "\ntrain,not-a-step,");
   dir.write(fs::relative(job_file(2, "history.csv"), dir.path()).string(), history);
   fs::remove(job_file(3, "history.csv"));
+  dir.write(fs::relative(out + "/embeddings.h5", dir.path()).string(), "not HDF5");
 
   const auto again = run_mpi(dir, 2, cmd_args(config, out, "--resume"));
   ASSERT_EQ(again.status, 0) << again.err;
+  EXPECT_NE(again.err.find("warning: " + out + "/embeddings.h5: unreadable"), std::string::npos)
+      << again.err;
+  // The manifest lists every recovery: four damaged job files and the embeddings file.
+  const json warnings = read_json(out + "/manifest.json").at("warnings");
+  EXPECT_EQ(warnings.size(), 5u) << warnings.dump(1);
   EXPECT_NE(again.err.find("warning: " + job_file(0, "record.json") + ": not a complete JSON"),
             std::string::npos)
       << again.err;
@@ -530,6 +537,56 @@ TEST(GridRun, DamagedJobFilesRunAgainWithAWarningAndTheSameResults) {
     EXPECT_EQ(read_file(job_file(i, "history.csv")),
               read_file(clean + "/jobs/" + ids[i] + "/history.csv"));
   EXPECT_EQ(read_file(out + "/history.csv"), read_file(clean + "/history.csv"));
+}
+
+// --resume compares the run's inputs (inputs.json): other data is refused naming the file, a
+// moved copy of the same data resumes, and a run that recorded none resumes with a warning.
+TEST(GridRun, ResumeOnOtherDataIsRefusedAndMovedDataResumes) {
+  TempDir dir;
+  const fs::path shared_data = shared_path("data/hate-speech-dataset");
+  const fs::path data = dir.path() / "data";
+  fs::create_directories(data);
+  fs::copy_file(shared_data / "annotations_metadata.csv", data / "annotations_metadata.csv");
+  fs::copy(shared_data / "sampled_train", data / "sampled_train");
+  fs::copy(shared_data / "sampled_test", data / "sampled_test");
+  const std::string config = dir.write("grid.toml", one_job_config());
+  const std::string out = dir / "run";
+  const std::string with_data = " --data " + data.string();
+  const auto first = run_mpi(dir, 1, cmd_args(config, out) + with_data);
+  ASSERT_EQ(first.status, 0) << first.err;
+  const json digests = read_json(out + "/inputs.json").at("sha256");
+  std::string sentence;  // the first training sentence the run read
+  for (const auto& [name, digest] : digests.items())
+    if (sentence.empty() && name.rfind("dataset: sampled_train/", 0) == 0)
+      sentence = name.substr(std::string("dataset: ").size());
+  ASSERT_FALSE(sentence.empty()) << digests.dump(1);
+  EXPECT_TRUE(digests.contains("vocab"));
+
+  // The same data moved elsewhere resumes (nothing left to run).
+  const fs::path moved = dir.path() / "moved";
+  fs::rename(data, moved);
+  const auto same = run_mpi(dir, 1, cmd_args(config, out, "--resume --data " + moved.string()));
+  EXPECT_EQ(same.status, 0) << same.err;
+  // One sentence edited: refused, naming it, and nothing is rewritten.
+  std::ofstream(moved / sentence, std::ios::app) << " edited";
+  const std::string results_before = read_file(out + "/results.csv");
+  const auto other = run_mpi(dir, 1, cmd_args(config, out, "--resume --data " + moved.string()));
+  EXPECT_EQ(other.status, 1) << other.err;
+  EXPECT_NE(other.err.find("was run on other inputs (dataset: " + sentence +
+                           " differs); use a new "
+                           "--out, or --force to start over"),
+            std::string::npos)
+      << other.err;
+  EXPECT_EQ(read_file(out + "/results.csv"), results_before);
+  // A run that recorded no inputs (made before bertgrid did): resumed with a warning.
+  fs::remove(out + "/inputs.json");
+  const auto old = run_mpi(dir, 1, cmd_args(config, out, "--resume --data " + moved.string()));
+  EXPECT_EQ(old.status, 0) << old.err;
+  const json warnings = read_json(out + "/manifest.json").at("warnings");
+  ASSERT_EQ(warnings.size(), 1u) << warnings.dump(1);
+  EXPECT_NE(warnings[0].get<std::string>().find("made before bertgrid recorded its inputs"),
+            std::string::npos);
+  EXPECT_TRUE(fs::exists(out + "/inputs.json"));
 }
 
 }  // namespace

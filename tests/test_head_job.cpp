@@ -35,7 +35,7 @@ io::EmbeddingsFile fake_embeddings(const jobs::PreparedData& data, int64_t dim) 
 }
 
 jobs::JobSpec head_spec(const RunConfig& cfg) {
-  auto spec = jobs::spec_from_config("head", cfg.embeddings.head);
+  auto spec = jobs::spec_from_config(JobKind::kHead, cfg.embeddings.head);
   spec.strategy = "CLS";
   spec.epochs = 4;
   spec.learning_rate = 1e-2;
@@ -52,9 +52,9 @@ TEST(HeadJob, LearnsASeparableSignalDeterministically) {
   TempDir a, b;
   auto ra = jobs::run_head(head_spec(cfg), tiny_env(cfg, data, a / "job"), emb);
   auto rb = jobs::run_head(head_spec(cfg), tiny_env(cfg, data, b / "job"), emb);
-  ASSERT_EQ(ra.record.status, "ok");
+  ASSERT_EQ(ra.record.status, JobStatus::kOk);
   EXPECT_EQ(ra.record.strategy, "CLS");
-  EXPECT_EQ(ra.record.kind, "head");
+  EXPECT_EQ(ra.record.kind, JobKind::kHead);
   EXPECT_GE(ra.record.eval_accAll, 0.95);
   EXPECT_LT(ra.record.eval_loss, 0.55);  // chance is ln 2 = 0.693
   EXPECT_EQ(ra.record.eval_loss, rb.record.eval_loss);
@@ -95,7 +95,7 @@ TEST(HeadJob, ValidationRowsComeFromTrainEmbeddings) {
   const auto emb = fake_embeddings(full, cfg.model.arch.dim);
   TempDir dir;
   auto r = jobs::run_head(head_spec(cfg), tiny_env(cfg, data, dir / "job"), emb);
-  ASSERT_EQ(r.record.status, "ok");
+  ASSERT_EQ(r.record.status, JobStatus::kOk);
   ASSERT_TRUE(r.record.val_loss.has_value());
   EXPECT_GE(*r.record.val_accAll, 0.9);
 }

@@ -14,9 +14,9 @@ namespace {
 using testing::error_of;
 
 std::vector<HistoryEntry> sample() {
-  return {{"train", 10, 0.3125, 0.693147181, 4.5e-05, 1.25},
-          {"eval", 32, 1, 0.5123456789, 0, 0},
-          {"train", 40, 1.25, std::nan(""), 1e-06, 0.1}};
+  return {{HistoryKind::kTrain, 10, 0.3125, 0.693147181, 4.5e-05, 1.25},
+          {HistoryKind::kEval, 32, 1, 0.5123456789, 0, 0},
+          {HistoryKind::kTrain, 40, 1.25, std::nan(""), 1e-06, 0.1}};
 }
 
 TEST(HistoryCsv, JobFileHasTheHeaderAndNineDigits) {
@@ -39,7 +39,7 @@ TEST(HistoryCsv, ReadsBackWhatItWrites) {
   const std::string text = job_history_csv(sample());
   const auto back = parse_job_history_csv(text, "h.csv");
   ASSERT_EQ(back.size(), 3u);
-  EXPECT_EQ(back[1].kind, "eval");
+  EXPECT_EQ(back[1].kind, HistoryKind::kEval);
   EXPECT_EQ(back[1].step, 32);
   EXPECT_DOUBLE_EQ(back[0].loss, 0.693147181);
   EXPECT_TRUE(std::isnan(back[2].loss));
@@ -61,7 +61,8 @@ TEST(HistoryCsv, BadRowsAreNamedByFileAndLine) {
       {header + good + "train,1x,0.5,0.7,1e-05,1\n", "h.csv:3: step '1x' is not an integer"},
       {header + "train,10,0.5,abc,1e-05,1\n", "h.csv:2: loss 'abc' is not a number"},
       {header + good + good + "train,10,0.5\n", "h.csv:4: 3 cells, expected 6"},
-      {header + "step,10,0.5,0.7,1e-05,1\n", "h.csv:2: kind 'step' is neither train nor eval"},
+      {header + "step,10,0.5,0.7,1e-05,1\n",
+       "h.csv:2: unknown history kind \"step\" (must be \"train\" or \"eval\")"},
       {"job_id," + header, "h.csv:1: header 'job_id,kind,step,epoch,loss,lr,grad_norm'"},
       {"", "h.csv:1: header ''"},
   };

@@ -5,15 +5,18 @@
 
 #include "core/error.h"
 #include "io/job_record.h"
+#include "tests/support.h"
 
+using bertgrid::JobKind;
 using bertgrid::JobRecord;
+using bertgrid::JobStatus;
 
 namespace {
 
 JobRecord sample() {
   JobRecord r;
   r.job_id = "finetune-e2-s42";
-  r.kind = "finetune";
+  r.kind = JobKind::kFinetune;
   r.epochs = 2;
   r.init_seed = 42;
   r.data_seed = 7;
@@ -27,7 +30,7 @@ JobRecord sample() {
   r.eval_accAll = 0.822176;
   r.eval_train_loss = 0.150157;
   r.train_seconds = 12.5;
-  r.status = "failed";
+  r.status = JobStatus::kFailed;
   r.error = "loss is NaN at step 3, \"epoch\" 1";
   r.confusion = {{{200, 39}, {46, 193}}};
   return r;
@@ -116,4 +119,18 @@ TEST(JobRecord, MissingKeyIsNamed) {
   j = bertgrid::to_json(sample());
   j.erase("val_loss");
   EXPECT_FALSE(bertgrid::job_record_from_json(j).val_loss.has_value());
+}
+
+// Kind and status are typed: their names are read back, and an unknown one is named with its key.
+TEST(JobRecord, KindAndStatusReadBackByName) {
+  auto j = bertgrid::to_json(sample());
+  j["kind"] = "head";
+  j["status"] = "stopped";
+  const JobRecord back = bertgrid::job_record_from_json(j);
+  EXPECT_EQ(back.kind, JobKind::kHead);
+  EXPECT_EQ(back.status, JobStatus::kStopped);
+  j["status"] = "done";
+  EXPECT_EQ(bertgrid::testing::error_of([&] { bertgrid::job_record_from_json(j); }),
+            "job record: key 'status': unknown job status \"done\" (must be \"pending\", \"ok\", "
+            "\"failed\" or \"stopped\")");
 }

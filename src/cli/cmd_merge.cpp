@@ -18,7 +18,8 @@ const char* kUsage =
     "links to each job's folder in its shard. Jobs a shard has not finished are listed as\n"
     "pending. Prints the notebook's two tables.\n"
     "\n"
-    "Exit status: 0 every job ok; 1 an error, or a job not ok (failed, stopped or pending);\n"
+    "Exit status: 0 every job ok; 1 an error, or a job not ok (failed, or pending: not run or "
+    "stopped);\n"
     "2 usage.\n\n";
 
 struct MergeOptions {
@@ -28,9 +29,9 @@ struct MergeOptions {
 int run_merge(const MergeOptions& o) {
   const auto summary = grid::merge_shards(o.out);
   std::cout << summary.tables << std::flush;
-  std::cerr << "bertgrid merge: " << summary.shards << " shards, " << summary.jobs << " jobs, "
-            << summary.not_ok << " not ok; results in " << o.out << std::endl;
-  return summary.not_ok > 0 ? 1 : 0;
+  std::cerr << "bertgrid merge: " << summary.shards << " shards, "
+            << grid::counts_text(summary.counts) << "; results in " << o.out << std::endl;
+  return summary.counts.not_ok() > 0 ? 1 : 0;
 }
 
 }  // namespace

@@ -103,7 +103,8 @@ Command setup_run(CLI::App& parent) {
                   "an embeddings.h5 from `bertgrid embed` to use (fingerprint must match)")
       ->type_name("FILE");
   app->add_option("--fault", o->fault,
-                  "inject a failure (tests): throw|nan:rank=R:job=SUBSTR:step=S")
+                  "inject a failure (tests): throw|nan[:rank=R][:job=SUBSTR][:step=S], or\n"
+                  "stage:NAME[:rank=R] (NAME a runner stage, e.g. \"resume scan\")")
       ->type_name("SPEC");
   return {app, [o] { return run_run(*o); }};
 }

@@ -6,7 +6,6 @@
 #include "cli/command.h"
 #include "cli/data_dir.h"
 #include "core/error.h"
-#include "core/threads.h"
 #include "grid/signals.h"
 #include "io/embeddings_h5.h"
 #include "jobs/execution_setup.h"
@@ -42,36 +41,38 @@ struct TrainOptions {
 
 // The job's spec: the config's first grid point of its kind, with the command's overrides.
 jobs::JobSpec job_spec(const TrainOptions& o, const RunConfig& cfg) {
-  if (o.job != "finetune" && o.job != "head")
+  const auto kind = parse_choice<JobKind>(o.job);
+  if (!kind)
     throw UsageError("bertgrid train: --job must be finetune or head, not '" + o.job + "'");
-  if (o.job == "head" && o.embeddings.empty())
+  if (*kind == JobKind::kHead && o.embeddings.empty())
     throw UsageError("bertgrid train: --job head needs --embeddings FILE.h5");
   if (o.epochs && *o.epochs <= 0)
     throw UsageError("bertgrid train: --epochs must be positive, got " + std::to_string(*o.epochs));
-  jobs::JobSpec spec =
-      jobs::spec_from_config(o.job, o.job == "finetune" ? cfg.finetune : cfg.embeddings.head);
+  jobs::JobSpec spec = jobs::spec_from_config(
+      *kind, *kind == JobKind::kFinetune ? cfg.finetune : cfg.embeddings.head);
   if (o.epochs) spec.epochs = *o.epochs;
-  if (o.job == "head")
+  if (*kind == JobKind::kHead)
     spec.strategy = o.strategy.empty() ? to_string(cfg.embeddings.strategies.at(0)) : o.strategy;
   spec.job_id = jobs::make_job_id(spec);
   return spec;
 }
 
 jobs::JobOutcome train_job(const TrainOptions& o, const RunConfig& cfg, const jobs::JobSpec& spec) {
+  jobs::JobEnv env;
+  if (o.threads > 0) env.context.use_compute_threads(static_cast<int>(o.threads));
   const auto tokenizer = text::Tokenizer::from_vocab_file(jobs::vocab_path(cfg));
   const auto arch = jobs::model_config(cfg, static_cast<int64_t>(tokenizer.vocab_size()));
   const auto data = jobs::prepare_data(cfg, resolve_data_dir(o.data, cfg), tokenizer,
                                        arch.max_position_embeddings);
   grid::install_stop_handlers();
   int64_t steps_seen = 0;
-  jobs::JobEnv env;
   env.config = &cfg;
   env.data = &data;
   env.job_dir = o.out.empty() ? "runs/" + cfg.name + "/" + spec.job_id : o.out;
   env.resume = o.resume;
   env.exec = jobs::make_execution(cfg, 0, 1, "this node");  // run.device, precision, switches
-  env.progress = [](const std::string& line) { std::cerr << line << "\n"; };
-  env.stop_requested = [&] {
+  env.context.log = [](const std::string& line) { std::cerr << line << "\n"; };
+  env.context.stop = [&] {
     // Called before each step: after N calls, N steps are done in this process.
     return grid::stop_signal_received() ||
            (o.stop_after_steps > 0 && steps_seen++ >= o.stop_after_steps);
@@ -81,14 +82,13 @@ jobs::JobOutcome train_job(const TrainOptions& o, const RunConfig& cfg, const jo
             << (data.validation ? ", " + std::to_string(data.validation->size()) + " validation"
                                 : "")
             << "\n";
-  if (o.job == "finetune") return jobs::run_finetune(spec, env);
+  if (spec.kind == JobKind::kFinetune) return jobs::run_finetune(spec, env);
   return jobs::run_head(spec, env, io::read_embeddings_h5(o.embeddings));
 }
 
 int run_train(const TrainOptions& o) {
   const RunConfig cfg = load_run_config(o.config);
   const jobs::JobSpec spec = job_spec(o, cfg);
-  if (o.threads > 0) set_compute_threads(static_cast<int>(o.threads));
   const jobs::JobOutcome outcome = train_job(o, cfg, spec);
   if (outcome.stopped) {
     std::cerr << spec.job_id << ": stopped; checkpoint in "

@@ -1,7 +1,8 @@
 // The typed choices of a run: model initialisation, activation, pooling, padding, precision,
-// device and the embedding strategies. Code passes these enums; their names exist only here, and
-// strings appear only where TOML, CSV, JSON or HDF5 attributes are read or written:
-// to_string(choice) gives the name written, parse_choice / choice_from_string read it back.
+// device, the embedding strategies, and what a job is (kind, status, history entry kind). Code
+// passes these enums; their names exist only here, and strings appear only where TOML, CSV, JSON or
+// HDF5 attributes are read or written: to_string(choice) gives the name written, parse_choice /
+// choice_from_string read it back.
 #pragma once
 
 #include <array>
@@ -50,6 +51,16 @@ enum class DeviceChoice {
 // The five sentence-embedding strategies of the paper (see model/pooling.h).
 enum class Strategy { CLS, LAST_MEAN, LAST_MAX, LAST2_MEAN, LAST2_MAX };
 
+// A job of the grid: fine-tuning the whole model, or a head on frozen embeddings.
+enum class JobKind { kFinetune, kHead };
+
+// A job's state in its record: not yet run (or lost), done, failed (with its error), or stopped on
+// request at a step boundary with a checkpoint to resume from.
+enum class JobStatus { kPending, kOk, kFailed, kStopped };
+
+// A line of a job's history: the training loss every `logging_steps` steps, or an evaluation.
+enum class HistoryKind { kTrain, kEval };
+
 constexpr int kNumStrategies = 5;
 constexpr std::array<Strategy, kNumStrategies> kAllStrategies = {
     Strategy::CLS, Strategy::LAST_MEAN, Strategy::LAST_MAX, Strategy::LAST2_MEAN,
@@ -95,6 +106,22 @@ struct ChoiceNames<Strategy> {
   static constexpr const char* kWhat = "strategy";
   static constexpr std::array<const char*, kNumStrategies> kNames = {"CLS", "LAST_MEAN", "LAST_MAX",
                                                                      "LAST2_MEAN", "LAST2_MAX"};
+};
+
+template <>
+struct ChoiceNames<JobKind> {
+  static constexpr const char* kWhat = "job kind";
+  static constexpr std::array<const char*, 2> kNames = {"finetune", "head"};
+};
+template <>
+struct ChoiceNames<JobStatus> {
+  static constexpr const char* kWhat = "job status";
+  static constexpr std::array<const char*, 4> kNames = {"pending", "ok", "failed", "stopped"};
+};
+template <>
+struct ChoiceNames<HistoryKind> {
+  static constexpr const char* kWhat = "history kind";
+  static constexpr std::array<const char*, 2> kNames = {"train", "eval"};
 };
 
 template <typename E, typename = void>

@@ -2,6 +2,7 @@
 
 #include <toml++/toml.h>
 #include <filesystem>
+#include <regex>
 #include <set>
 #include <sstream>
 
@@ -135,6 +136,13 @@ void read_train(TableReader& r, TrainConfig& t) {
   r.read("group_by_length", t.group_by_length);
 }
 
+// A name for a folder: letters, digits, '.', '_' and '-', starting with a letter or digit (so
+// neither "..", "." nor a path), at most 100 characters.
+bool is_plain_name(const std::string& name) {
+  static const std::regex plain("[A-Za-z0-9][A-Za-z0-9._-]*");
+  return name.size() <= 100 && std::regex_match(name, plain);
+}
+
 // Validation: each failed check names the key, its position in the file and the bad value.
 class Checker {
  public:
@@ -205,6 +213,10 @@ void validate_run(const RunSettings& r, const Checker& c) {
 
 void validate(const RunConfig& cfg, const Checker& c) {
   c.require(!cfg.name.empty(), "name", "is required (it names the run directory)");
+  c.require(is_plain_name(cfg.name), "name",
+            "'" + cfg.name +
+                "' is not a plain name: it names the run directory runs/<name>, so it must "
+                "match ^[A-Za-z0-9][A-Za-z0-9._-]*$ and be at most 100 characters");
   validate_model(cfg.model, c);
   c.require(cfg.data.max_length >= 2, "data.max_length", "must be at least 2");
   c.require(cfg.data.validation_fraction >= 0 && cfg.data.validation_fraction < 1,

@@ -43,8 +43,8 @@ Attempt attempt_job(const jobs::JobSpec& spec, const jobs::JobEnv& env, const Jo
                     const dist::World& world, const dist::Group& group) {
   Attempt a;
   try {
-    a.outcome = spec.kind == "finetune" ? jobs::run_finetune(spec, env)
-                                        : jobs::run_head(spec, env, in.embeddings);
+    a.outcome = spec.kind == JobKind::kFinetune ? jobs::run_finetune(spec, env)
+                                                : jobs::run_head(spec, env, in.embeddings);
   } catch (const train::StepFailed& e) {
     // Agreed by the whole group in the step's status all-reduce: record it and go on.
     a.failed = true;
@@ -65,7 +65,8 @@ Attempt attempt_job(const jobs::JobSpec& spec, const jobs::JobEnv& env, const Jo
 }
 
 jobs::JobEnv job_env(const jobs::JobSpec& spec, const JobLoopInputs& in, const dist::World& world,
-                     const dist::Group& group, dist::Allreduce* reducer) {
+                     const dist::Group& group, dist::Allreduce* reducer,
+                     const jobs::JobContext& context) {
   jobs::JobEnv env;
   env.config = &in.options.config;
   env.data = &in.data;
@@ -76,10 +77,8 @@ jobs::JobEnv job_env(const jobs::JobSpec& spec, const JobLoopInputs& in, const d
   env.group_size = group.size();
   env.exec = in.exec;
   env.resume = in.options.resume;
-  env.stop_requested = [&group] { return group_stop(group); };
+  env.context = context;
   env.fault = step_fault_hook(in.options.fault, spec.job_id, world.rank());
-  if (world.rank() == 0)
-    env.progress = [](const std::string& line) { std::cerr << "  " << line << std::endl; };
   return env;
 }
 
@@ -94,7 +93,7 @@ JobResult group_result(const jobs::JobSpec& spec, const JobLoopInputs& in, const
   r.history = a.outcome.history;
   if (a.failed) {
     r.record = jobs::record_header(spec, in.data.train.size());
-    r.record.status = "failed";
+    r.record.status = JobStatus::kFailed;
     const std::string named = failure_causes(causes, group.index() * group.size());
     r.record.error = named.empty() ? a.message : named;
     if (world.rank() == 0)
@@ -128,18 +127,22 @@ GroupJobs run_group_jobs(const JobLoopInputs& in, const dist::World& world,
                          const dist::Group& group, Watchdog& watchdog) {
   auto reducer = make_reducer(group, in.exec.device);
   GroupJobs out;
+  // The loop's context: the process's, with the group's stop agreement and this job's heartbeat.
+  Beat beat;
+  jobs::JobContext context = in.context;
+  context.stop = [&group] { return group_stop(group); };
+  context.heartbeat = [&](int64_t step, int64_t total) {
+    beat.step = step;
+    beat.total_steps = total;
+    watchdog.beat(beat);
+  };
   for (size_t i = 0; i < in.jobs.size() && !out.stopped; ++i) {
     if (in.group_of[i] != group.index() || in.finished[i]) continue;
     const jobs::JobSpec& spec = in.jobs[i];
     const auto job_start = std::chrono::steady_clock::now();
-    Beat beat{"busy", spec.job_id, 0, 0, out.done_cost, job_cost(spec)};
+    beat = Beat{"busy", spec.job_id, 0, 0, out.done_cost, job_cost(spec)};
     watchdog.beat(beat);
-    jobs::JobEnv env = job_env(spec, in, world, group, reducer.get());
-    env.on_step = [&](int64_t step, int64_t total) {
-      beat.step = step;
-      beat.total_steps = total;
-      watchdog.beat(beat);
-    };
+    const jobs::JobEnv env = job_env(spec, in, world, group, reducer.get(), context);
     if (world.rank() == 0) std::cerr << "  start " << spec.job_id << std::endl;
     Attempt a = attempt_job(spec, env, in, world, group);
     // Only the ranks a step failed on know why: the group gathers each one's own cause.

@@ -28,6 +28,7 @@ struct JobLoopInputs {
   const jobs::PreparedData& data;
   const io::EmbeddingsFile& embeddings;  // head jobs' inputs (empty without head jobs)
   const train::Execution& exec;
+  const jobs::JobContext& context;  // the process's: threads set, progress lines on rank 0
 };
 
 struct GroupJobs {

@@ -34,11 +34,13 @@ nlohmann::json run_manifest(const GridOptions& opt, const RunFacts& facts,
                                {"seconds", emb.seconds}}},
                              {"shard", {{"index", opt.shard.index}, {"count", opt.shard.count}}},
                              {"seconds", facts.seconds},
-                             {"stopped", facts.stopped}};
+                             {"stopped", facts.stopped},
+                             {"warnings", facts.warnings}};
   nlohmann::json placements = nlohmann::json::array();
   for (const auto& r : results)
-    placements.push_back(
-        {{"job_id", r.record.job_id}, {"status", r.record.status}, {"placement", r.placement}});
+    placements.push_back({{"job_id", r.record.job_id},
+                          {"status", to_string(r.record.status)},
+                          {"placement", r.placement}});
   manifest["jobs"] = placements;
   return manifest;
 }

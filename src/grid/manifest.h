@@ -22,6 +22,7 @@ struct RunFacts {
   jobs::EmbeddingStageResult embeddings;
   double seconds = 0;  // the run's time, start-up apart
   bool stopped = false;
+  std::vector<std::string> warnings;  // rank 0's: every recovery of the run, said aloud
 };
 
 nlohmann::json run_manifest(const GridOptions& options, const RunFacts& facts,

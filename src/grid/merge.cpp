@@ -12,6 +12,7 @@
 #include "core/sha256.h"
 #include "grid/plan.h"
 #include "grid/results.h"
+#include "grid/run_inputs.h"
 #include "train/history_csv.h"
 
 namespace bertgrid::grid {
@@ -94,6 +95,21 @@ void link_job_dir(const std::string& dir, const std::string& shard, const std::s
     fs::create_directory_symlink(target, link);
 }
 
+// The shards' recorded inputs, which must be the same (shards made before bertgrid recorded them
+// are not compared); nullopt when the first shard has none.
+std::optional<RunInputs> same_inputs(const std::vector<ShardRun>& shards) {
+  const auto first = read_run_inputs(shards.front().dir);
+  for (size_t k = 1; k < shards.size(); ++k) {
+    const auto other = read_run_inputs(shards[k].dir);
+    if (!first || !other) continue;
+    const std::string diff = inputs_difference(*first, *other);
+    if (!diff.empty())
+      throw Error(shards[k].dir + "/" + kInputsFile + ": differs from " + shards.front().dir + "/" +
+                  kInputsFile + " (" + diff + "): the shards ran on other inputs");
+  }
+  return first;
+}
+
 }  // namespace
 
 MergeSummary merge_shards(const std::string& dir) {
@@ -110,6 +126,7 @@ MergeSummary merge_shards(const std::string& dir) {
   const std::string config_text = shards.front().config_text;
   if (fs::exists(saved) && read_text(saved, "") != config_text)
     throw Error(saved + ": differs from the shards' config.toml");
+  const auto inputs = same_inputs(shards);
   const RunConfig cfg = load_run_config(shards.front().dir + "/config.toml");
   const auto grid = expand_grid(cfg);
 
@@ -124,15 +141,15 @@ MergeSummary merge_shards(const std::string& dir) {
     const auto& shard = shards[static_cast<size_t>(k)];
     auto it = shard.results.find(grid[i].job_id);
     JobResult r = it != shard.results.end() ? it->second : pending_result(grid[i]);
-    summary.not_ok += r.record.status != "ok";
     nlohmann::json placement = r.placement.is_object() ? r.placement : nlohmann::json::object();
     placement["shard"] = found.at(k);
-    placements.push_back(
-        {{"job_id", r.record.job_id}, {"status", r.record.status}, {"placement", placement}});
+    placements.push_back({{"job_id", r.record.job_id},
+                          {"status", to_string(r.record.status)},
+                          {"placement", placement}});
     link_job_dir(dir, found.at(k), grid[i].job_id);
     results.push_back(r);
   }
-  summary.jobs = static_cast<int64_t>(results.size());
+  summary.counts = count_statuses(results);
 
   nlohmann::json shard_manifests = nlohmann::json::array();
   for (const auto& s : shards) {
@@ -146,6 +163,7 @@ MergeSummary merge_shards(const std::string& dir) {
                                    {"merged_from", shard_manifests},
                                    {"jobs", placements}};
   if (!fs::exists(saved)) write_file_atomic(saved, config_text);
+  if (inputs) write_run_inputs(dir, *inputs);
   write_results(dir, results);
   write_manifest(dir, manifest);
   summary.tables = results_tables(results);

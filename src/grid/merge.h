@@ -7,13 +7,14 @@
 #include <cstdint>
 #include <string>
 
+#include "grid/results.h"
+
 namespace bertgrid::grid {
 
 struct MergeSummary {
   int shards = 0;
-  int64_t jobs = 0;
-  int64_t not_ok = 0;  // failed, stopped or missing (pending) jobs
-  std::string tables;  // the notebook's two tables of the merged results
+  StatusCounts counts;  // every job of the grid; missing or stopped ones are pending
+  std::string tables;   // the notebook's two tables of the merged results
 };
 
 // Throws bertgrid::Error naming the folder or file at fault: no shards, a missing shard, shards

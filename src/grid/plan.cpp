@@ -9,7 +9,7 @@ namespace bertgrid::grid {
 namespace {
 
 // Every combination of a section's lists, `strategy` fixed.
-void expand(const std::string& kind, const std::string& strategy, const TrainConfig& t,
+void expand(JobKind kind, const std::string& strategy, const TrainConfig& t,
             std::vector<jobs::JobSpec>& out) {
   for (auto epochs : t.epochs)
     for (auto batch : t.batch_size)
@@ -36,15 +36,15 @@ void expand(const std::string& kind, const std::string& strategy, const TrainCon
 
 std::vector<jobs::JobSpec> expand_grid(const RunConfig& cfg) {
   std::vector<jobs::JobSpec> jobs;
-  if (cfg.finetune_enabled) expand("finetune", "", cfg.finetune, jobs);
+  if (cfg.finetune_enabled) expand(JobKind::kFinetune, "", cfg.finetune, jobs);
   if (cfg.embeddings.enabled)
     for (const auto& strategy : cfg.embeddings.strategies)
-      expand("head", to_string(strategy), cfg.embeddings.head, jobs);
+      expand(JobKind::kHead, to_string(strategy), cfg.embeddings.head, jobs);
   return jobs;
 }
 
 double job_cost(const jobs::JobSpec& spec) {
-  return static_cast<double>(spec.epochs) * (spec.kind == "finetune" ? 1.0 : 0.01);
+  return static_cast<double>(spec.epochs) * (spec.kind == JobKind::kFinetune ? 1.0 : 0.01);
 }
 
 std::vector<int> assign_groups(const std::vector<jobs::JobSpec>& jobs, int n_groups) {

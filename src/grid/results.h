@@ -28,6 +28,16 @@ JobResult pending_result(const jobs::JobSpec& spec);
 void write_results(const std::string& dir, const std::vector<JobResult>& results);
 void write_manifest(const std::string& dir, const nlohmann::json& manifest);
 
+// How many of a run's jobs are ok, failed, or pending (not run, not finished, or stopped).
+struct StatusCounts {
+  int64_t ok = 0, failed = 0, pending = 0;
+  int64_t jobs() const { return ok + failed + pending; }
+  int64_t not_ok() const { return failed + pending; }
+};
+StatusCounts count_statuses(const std::vector<JobResult>& results);
+// "8 jobs: 6 ok, 1 failed, 1 pending", for the final lines of `run` and `merge`.
+std::string counts_text(const StatusCounts& counts);
+
 // The notebook's two tables (fine-tune by epochs; embeddings by strategy), as text.
 std::string results_tables(const std::vector<JobResult>& results);
 

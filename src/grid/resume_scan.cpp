@@ -32,7 +32,8 @@ std::optional<JobResult> load_finished_job(const std::string& job_dir, std::stri
   }
   JobResult r;
   try {
-    if (j.value("status", "") != "ok") return std::nullopt;  // failed or stopped: runs again
+    if (j.value("status", "") != to_string(JobStatus::kOk))
+      return std::nullopt;  // failed or stopped: runs again
     r.record = job_record_from_json(j);
   } catch (const std::exception& e) {
     warning = record_path + ": " + e.what();

@@ -1,6 +1,7 @@
 #include "grid/runner.h"
 
 #include <chrono>
+#include <filesystem>
 #include <iostream>
 #include <map>
 #include <memory>
@@ -8,13 +9,13 @@
 #include <thread>
 
 #include "core/error.h"
-#include "core/threads.h"
 #include "dist/collectives.h"
 #include "grid/group_jobs.h"
 #include "grid/manifest.h"
 #include "grid/results.h"
 #include "grid/resume_scan.h"
 #include "grid/run_dir.h"
+#include "grid/run_inputs.h"
 #include "grid/signals.h"
 #include "grid/stage.h"
 #include "grid/watchdog.h"
@@ -24,6 +25,7 @@
 #include "jobs/model_source.h"
 
 namespace bertgrid::grid {
+namespace fs = std::filesystem;
 namespace {
 
 using Clock = std::chrono::steady_clock;
@@ -38,9 +40,10 @@ void say(const dist::World& world, const std::string& line) {
 }
 
 // The process as the run needs it: its device (the CUDA context created now, timed apart), its
-// compute threads and its stop handlers.
+// compute threads and its stop handlers, and the jobs' context (the process state jobs touch).
 struct Startup {
   train::Execution exec;
+  jobs::JobContext context;
   double cuda_init_seconds = 0;
   int threads = 1;
   std::string threads_text;
@@ -58,7 +61,9 @@ Startup start_up(const RunConfig& cfg, const dist::World& world, Stages& stages)
                                   &s.cuda_init_seconds);
     s.threads = cfg.run.threads_per_rank > 0 ? static_cast<int>(cfg.run.threads_per_rank)
                                              : default_threads(world);
-    s.threads_text = set_compute_threads(s.threads);
+    s.threads_text = s.context.use_compute_threads(s.threads);
+    if (world.rank() == 0)
+      s.context.log = [](const std::string& line) { std::cerr << "  " << line << std::endl; };
     install_stop_handlers();
   });
   s.cuda_init_seconds = dist::allreduce_max_seconds(world.comm(), s.cuda_init_seconds);
@@ -120,6 +125,28 @@ jobs::PreparedData prepare(const GridOptions& opt, const dist::World& world, Sta
   return data;
 }
 
+// The run's inputs (data, vocab, weights): recorded when the run starts; --resume compares them
+// with those recorded and refuses other inputs. Rank 0 only.
+void check_run_inputs(const GridOptions& opt, const jobs::PreparedData& data,
+                      std::vector<std::string>& warnings) {
+  const RunInputs now = digest_inputs(opt.config, data, opt.data_dir);
+  const auto recorded = opt.resume ? read_run_inputs(opt.run_dir) : std::nullopt;
+  if (recorded) {
+    const std::string diff = inputs_difference(*recorded, now);
+    if (!diff.empty())
+      throw Error("--resume: " + opt.run_dir + " was run on other inputs (" + diff +
+                  "); use a new --out, or --force to start over");
+    return;
+  }
+  if (opt.resume && fs::exists(opt.run_dir + "/jobs")) {
+    warnings.push_back(opt.run_dir +
+                       ": a run made before bertgrid recorded its inputs; resuming without "
+                       "checking the data, vocab and weights against it");
+    std::cerr << "warning: " << warnings.back() << std::endl;
+  }
+  write_run_inputs(opt.run_dir, now);
+}
+
 // Jobs finished by an earlier run of this directory are kept: rank 0 looks, every rank learns.
 ResumeState resume_state(const GridOptions& opt, const Plan& plan, const dist::World& world,
                          Stages& stages) {
@@ -144,7 +171,7 @@ Embeddings embedding_stage(const GridOptions& opt, const Plan& plan, const Resum
                            const dist::World& world, Stages& stages) {
   bool needed = opt.embeddings_only && opt.config.embeddings.enabled;
   for (size_t i = 0; i < plan.jobs.size(); ++i)
-    needed |= plan.jobs[i].kind == "head" && !state.finished[i];
+    needed |= plan.jobs[i].kind == JobKind::kHead && !state.finished[i];
   Embeddings e;
   if (!needed) return e;
   stages.on_every_rank("embedding stage", [&] {
@@ -180,27 +207,30 @@ std::vector<JobResult> all_results(const Plan& plan, const ResumeState& state,
   return results;
 }
 
-// Gathers every group's results to rank 0, which writes the run's files. Returns the number of
-// jobs not ok (on every rank).
-int64_t gather_and_write(const GridOptions& opt, const Plan& plan, const ResumeState& state,
-                         const GroupJobs& mine, RunFacts& facts, const dist::World& world,
-                         const dist::Group& group, Stages& stages) {
+// Gathers every group's results to rank 0, which writes the run's files. Returns how many jobs
+// are ok, failed and pending (on every rank).
+StatusCounts gather_and_write(const GridOptions& opt, const Plan& plan, const ResumeState& state,
+                              const GroupJobs& mine, RunFacts& facts, const dist::World& world,
+                              const dist::Group& group, Stages& stages) {
   nlohmann::json mine_json = nlohmann::json::array();
   for (const auto& r : mine.results) mine_json.push_back(to_json(r));
   const auto gathered =
       dist::gather_strings(world.comm(), group.rank() == 0 ? mine_json.dump() : "");
   facts.stopped = dist::allreduce_max(world.comm(), mine.stopped ? 1 : 0) != 0;
-  int64_t not_ok = 0;
+  StatusCounts counts;
   std::vector<JobResult> results;
   stages.on_root("results", [&] {
     results = all_results(plan, state, gathered);
-    for (const auto& r : results) not_ok += r.record.status != "ok";
+    counts = count_statuses(results);
     write_results(opt.run_dir, results);
     std::cout << results_tables(results) << std::flush;
   });
   stages.on_root("manifest",
                  [&] { write_manifest(opt.run_dir, run_manifest(opt, facts, results)); });
-  return dist::allreduce_max(world.comm(), not_ok);
+  counts.ok = dist::allreduce_max(world.comm(), counts.ok);
+  counts.failed = dist::allreduce_max(world.comm(), counts.failed);
+  counts.pending = dist::allreduce_max(world.comm(), counts.pending);
+  return counts;
 }
 
 }  // namespace
@@ -210,7 +240,8 @@ int run_grid(const GridOptions& opt, const dist::World& world) {
   const Startup startup = start_up(opt.config, world, stages);
   const auto start = Clock::now();  // the run's clock starts after start-up
   stages.on_root("run directory", [&] {
-    prepare_run_dir(opt.run_dir, opt.config, opt.resume, opt.force);
+    for (const auto& note : prepare_run_dir(opt.run_dir, opt.config, opt.resume, opt.force))
+      std::cerr << "note: " << note << std::endl;
     link_shared_embeddings(opt.run_dir, opt.shared_embeddings);
   });
   std::unique_ptr<Watchdog> watchdog;
@@ -226,6 +257,8 @@ int run_grid(const GridOptions& opt, const dist::World& world) {
   say_run(opt, startup, plan, world, group);
 
   const jobs::PreparedData data = prepare(opt, world, stages);
+  std::vector<std::string> warnings;  // rank 0's, for the manifest
+  stages.on_root("run inputs", [&] { check_run_inputs(opt, data, warnings); });
   const ResumeState state = resume_state(opt, plan, world, stages);
   double total_cost = 0;
   for (size_t i = 0; i < plan.jobs.size(); ++i)
@@ -234,9 +267,9 @@ int run_grid(const GridOptions& opt, const dist::World& world) {
   const Embeddings emb = embedding_stage(opt, plan, state, data, startup.exec, world, stages);
   if (opt.embeddings_only) return 0;
 
-  const GroupJobs mine =
-      run_group_jobs({opt, plan.jobs, plan.group_of, state.finished, data, emb.file, startup.exec},
-                     world, group, *watchdog);
+  const GroupJobs mine = run_group_jobs({opt, plan.jobs, plan.group_of, state.finished, data,
+                                         emb.file, startup.exec, startup.context},
+                                        world, group, *watchdog);
 
   RunFacts facts{world.size(),
                  group.size(),
@@ -246,14 +279,16 @@ int run_grid(const GridOptions& opt, const dist::World& world) {
                  data.validation.has_value(),
                  emb.stage,
                  seconds_since(start),
-                 false};
-  const int64_t not_ok = gather_and_write(opt, plan, state, mine, facts, world, group, stages);
-  say(world, "bertgrid run: " + std::to_string(plan.jobs.size()) + " jobs, " +
-                 std::to_string(not_ok) + " not ok, " + std::to_string(seconds_since(start)) +
+                 false,
+                 warnings};
+  for (const auto* more : {&state.warnings, &emb.stage.warnings})
+    facts.warnings.insert(facts.warnings.end(), more->begin(), more->end());
+  const StatusCounts counts = gather_and_write(opt, plan, state, mine, facts, world, group, stages);
+  say(world, "bertgrid run: " + counts_text(counts) + "; " + std::to_string(seconds_since(start)) +
                  " s (start-up apart: MPI " + std::to_string(opt.mpi_init_seconds) + " s, CUDA " +
                  std::to_string(startup.cuda_init_seconds) + " s); results in " + opt.run_dir);
   if (facts.stopped) return kExitStopped;
-  return not_ok > 0 ? 1 : 0;
+  return counts.not_ok() > 0 ? 1 : 0;
 }
 
 }  // namespace bertgrid::grid

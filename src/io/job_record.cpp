@@ -35,8 +35,9 @@ std::string optional_number(const std::optional<double>& x) {
 // The record's columns, in the CSV's order: each a name and the member it holds. Both formats
 // are written from this table; per-format rules follow the value's type (see csv_cell and
 // json_value). `confusion` is beside the table: JSON only.
-using Member = std::variant<std::string JobRecord::*, int64_t JobRecord::*, uint64_t JobRecord::*,
-                            double JobRecord::*, std::optional<double> JobRecord::*>;
+using Member = std::variant<std::string JobRecord::*, JobKind JobRecord::*, JobStatus JobRecord::*,
+                            int64_t JobRecord::*, uint64_t JobRecord::*, double JobRecord::*,
+                            std::optional<double> JobRecord::*>;
 struct Field {
   const char* name;
   Member member;
@@ -72,12 +73,14 @@ const std::vector<Field>& fields() {
   return table;
 }
 
-// CSV: text quoted where needed, integers as they are, reals in their shortest exact form ("nan"
-// for NaN), a missing optional empty.
+// CSV: text quoted where needed, a choice by its name, integers as they are, reals in their
+// shortest exact form ("nan" for NaN), a missing optional empty.
 std::string csv_cell(const JobRecord& r, const Member& member) {
   struct Cell {
     const JobRecord& r;
     std::string operator()(std::string JobRecord::*m) const { return csv_quote(r.*m); }
+    std::string operator()(JobKind JobRecord::*m) const { return to_string(r.*m); }
+    std::string operator()(JobStatus JobRecord::*m) const { return to_string(r.*m); }
     std::string operator()(int64_t JobRecord::*m) const { return std::to_string(r.*m); }
     std::string operator()(uint64_t JobRecord::*m) const { return std::to_string(r.*m); }
     std::string operator()(double JobRecord::*m) const { return number(r.*m); }
@@ -97,6 +100,8 @@ nlohmann::json json_value(const JobRecord& r, const Field& f) {
       return null_for_nan && std::isnan(x) ? nlohmann::json(nullptr) : nlohmann::json(x);
     }
     nlohmann::json operator()(std::string JobRecord::*m) const { return r.*m; }
+    nlohmann::json operator()(JobKind JobRecord::*m) const { return to_string(r.*m); }
+    nlohmann::json operator()(JobStatus JobRecord::*m) const { return to_string(r.*m); }
     nlohmann::json operator()(int64_t JobRecord::*m) const { return r.*m; }
     nlohmann::json operator()(uint64_t JobRecord::*m) const { return r.*m; }
     nlohmann::json operator()(double JobRecord::*m) const { return real(r.*m); }
@@ -107,6 +112,11 @@ nlohmann::json json_value(const JobRecord& r, const Field& f) {
   return std::visit(Value{r, f.null_for_nan}, f.member);
 }
 
+template <typename E>
+E choice_at(const nlohmann::json& j, const char* key) {
+  return choice_from_string<E>(j.at(key).get<std::string>());
+}
+
 // Reads one field from `j`. Every key must be present, but an optional's may be missing; a null
 // real reads as NaN.
 void read_field(const nlohmann::json& j, const Field& f, JobRecord& r) {
@@ -115,6 +125,8 @@ void read_field(const nlohmann::json& j, const Field& f, JobRecord& r) {
     const char* key;
     JobRecord& r;
     void operator()(std::string JobRecord::*m) const { r.*m = j.at(key).get<std::string>(); }
+    void operator()(JobKind JobRecord::*m) const { r.*m = choice_at<JobKind>(j, key); }
+    void operator()(JobStatus JobRecord::*m) const { r.*m = choice_at<JobStatus>(j, key); }
     void operator()(int64_t JobRecord::*m) const { r.*m = j.at(key).get<int64_t>(); }
     void operator()(uint64_t JobRecord::*m) const { r.*m = j.at(key).get<uint64_t>(); }
     void operator()(double JobRecord::*m) const {
@@ -175,6 +187,8 @@ JobRecord job_record_from_json(const nlohmann::json& j) {
     if (j.contains("confusion")) r.confusion = j.at("confusion").get<decltype(r.confusion)>();
     return r;
   } catch (const nlohmann::json::exception& e) {
+    throw Error(std::string("job record: key '") + key + "': " + e.what());
+  } catch (const Error& e) {
     throw Error(std::string("job record: key '") + key + "': " + e.what());
   }
 }

@@ -9,11 +9,13 @@
 #include <string>
 #include <vector>
 
+#include "core/choices.h"
+
 namespace bertgrid {
 
 struct JobRecord {
   std::string job_id;
-  std::string kind;  // "finetune" or "head"
+  JobKind kind = JobKind::kFinetune;
   int64_t epochs = 0;
   std::string strategy;  // the head's embedding strategy; empty for fine-tuning
   uint64_t init_seed = 0;
@@ -33,7 +35,7 @@ struct JobRecord {
   std::optional<double> val_loss;  // only with a validation split
   std::optional<double> val_accAll;
   double train_seconds = 0;
-  std::string status = "pending";  // "ok", "failed", "pending"
+  JobStatus status = JobStatus::kPending;
   std::string error;
   // Beside the record: test-set confusion matrix, rows true label, columns predicted (0 noHate, 1
   // hate).

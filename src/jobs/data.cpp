@@ -79,4 +79,28 @@ PreparedData prepare_data(const RunConfig& cfg, const std::string& data_dir,
   return data;
 }
 
+DataFiles data_files(const RunConfig& cfg, const PreparedData& data, const std::string& data_dir) {
+  DataFiles files;
+  auto add_split = [&](const std::string& split, const TokenizedSplit& s) {
+    if (split.find('.') != std::string::npos) {  // a .csv / .jsonl table
+      files.emplace_back(split, data_dir + "/" + split);
+      return;
+    }
+    for (const auto& id : s.file_ids)
+      files.emplace_back(split + "/" + id + ".txt", data_dir + "/" + split + "/" + id + ".txt");
+  };
+  const bool tables = cfg.data.train_split.find('.') != std::string::npos;
+  if (!tables)
+    files.emplace_back("annotations_metadata.csv", data_dir + "/annotations_metadata.csv");
+  TokenizedSplit train = data.train;
+  if (data.validation) {
+    const auto& v = *data.validation;
+    train.file_ids.insert(train.file_ids.end(), v.file_ids.begin(), v.file_ids.end());
+  }
+  std::sort(train.file_ids.begin(), train.file_ids.end());
+  add_split(cfg.data.train_split, train);
+  add_split(cfg.data.test_split, data.test);
+  return files;
+}
+
 }  // namespace bertgrid::jobs

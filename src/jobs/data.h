@@ -5,6 +5,7 @@
 #include <cstdint>
 #include <optional>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "core/config.h"
@@ -37,5 +38,12 @@ struct PreparedData {
 // min(data.max_length, max_positions).
 PreparedData prepare_data(const RunConfig& cfg, const std::string& data_dir,
                           const text::Tokenizer& tokenizer, int64_t max_positions);
+
+// Every data file that `data` was read from, each as a stable name (relative to data_dir, e.g.
+// "sampled_train/12834217_1.txt", "annotations_metadata.csv", or a table's name) and its path:
+// the annotations (Vicomtech layout), then the train and validation sentences sorted by id, then
+// the test sentences. The embeddings' fingerprint and the run's recorded inputs digest them.
+using DataFiles = std::vector<std::pair<std::string, std::string>>;
+DataFiles data_files(const RunConfig& cfg, const PreparedData& data, const std::string& data_dir);
 
 }  // namespace bertgrid::jobs

@@ -16,32 +16,6 @@ namespace bertgrid::jobs {
 namespace fs = std::filesystem;
 namespace {
 
-std::vector<std::pair<std::string, std::string>> data_files(const RunConfig& cfg,
-                                                            const PreparedData& data,
-                                                            const std::string& data_dir) {
-  std::vector<std::pair<std::string, std::string>> files;
-  auto add_split = [&](const std::string& split, const TokenizedSplit& s) {
-    if (split.find('.') != std::string::npos) {  // a .csv / .jsonl table
-      files.emplace_back(split, data_dir + "/" + split);
-      return;
-    }
-    for (const auto& id : s.file_ids)
-      files.emplace_back(split + "/" + id + ".txt", data_dir + "/" + split + "/" + id + ".txt");
-  };
-  const bool tables = cfg.data.train_split.find('.') != std::string::npos;
-  if (!tables)
-    files.emplace_back("annotations_metadata.csv", data_dir + "/annotations_metadata.csv");
-  TokenizedSplit train = data.train;
-  if (data.validation) {
-    const auto& v = *data.validation;
-    train.file_ids.insert(train.file_ids.end(), v.file_ids.begin(), v.file_ids.end());
-  }
-  std::sort(train.file_ids.begin(), train.file_ids.end());
-  add_split(cfg.data.train_split, train);
-  add_split(cfg.data.test_split, data.test);
-  return files;
-}
-
 // Train rows for the file: the training split and the validation rows carved from it.
 TokenizedSplit full_train(const PreparedData& data) {
   TokenizedSplit t = data.train;
@@ -150,11 +124,26 @@ void refuse_given(const std::string& path, const model::EmbeddingFingerprint& fp
               (diff.empty() ? "the fingerprint differs" : diff));
 }
 
+// Whether the run's own file holds these embeddings. A file there that cannot be read (or has no
+// fingerprint) is computed again and replaced, with a warning.
+bool target_matches(const std::string& path, const std::string& fingerprint,
+                    std::vector<std::string>& warnings) {
+  if (!fs::exists(path)) return false;
+  const auto found = io::read_fingerprint(path);
+  if (!found) {
+    warnings.push_back(path +
+                       ": unreadable, or not an embeddings file with a fingerprint; "
+                       "computing the embeddings again and replacing it");
+    std::cerr << "warning: " << warnings.back() << std::endl;
+  }
+  return found == fingerprint;
+}
+
 // Rank 0 decides: the fingerprint, and whether the target's file can be used as it is.
 bool agree_on_cache(const RunConfig& cfg, model::FingerprintInputs& fp,
                     const model::DistilBertConfig& arch, torch::nn::Module& encoder,
                     const EmbeddingTarget& target, const dist::World& world,
-                    model::EmbeddingFingerprint& out) {
+                    model::EmbeddingFingerprint& out, std::vector<std::string>& warnings) {
   int64_t hit = 0;
   dist::all_or_none(world.comm(), [&] {
     if (world.rank() != 0) return;
@@ -163,8 +152,7 @@ bool agree_on_cache(const RunConfig& cfg, model::FingerprintInputs& fp,
           model::random_weights_key(encoder, arch, cfg.embeddings.head.init_seed.at(0));
     out = model::fingerprint_embeddings(fp);
     if (!target.given.empty()) refuse_given(target.given, out);
-    hit = !target.given.empty() ||
-          (fs::exists(target.path) && io::read_fingerprint(target.path) == out.hex);
+    hit = !target.given.empty() || target_matches(target.path, out.hex, warnings);
   });
   out.hex = dist::broadcast_string(world.comm(), out.hex);
   return dist::allreduce_max(world.comm(), hit) > 0;
@@ -202,7 +190,8 @@ EmbeddingStageResult run_embedding_stage(const RunConfig& cfg, const PreparedDat
   // the draw: seed, architecture and a sample of the drawn values (nothing is written).
   auto inputs = fingerprint_inputs(cfg, data, data_dir, arch);
   model::EmbeddingFingerprint fp;
-  res.cache_hit = agree_on_cache(cfg, inputs, arch, *classifier->distilbert, target, world, fp);
+  res.cache_hit =
+      agree_on_cache(cfg, inputs, arch, *classifier->distilbert, target, world, fp, res.warnings);
   res.fingerprint = fp.hex;
   if (res.cache_hit) return res;
 

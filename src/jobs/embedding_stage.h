@@ -9,6 +9,7 @@
 
 #include <functional>
 #include <string>
+#include <vector>
 
 #include "core/config.h"
 #include "dist/world.h"
@@ -31,6 +32,7 @@ struct EmbeddingStageResult {
   bool cache_hit = false;
   int64_t forwards = 0;  // encoder forward passes over all ranks (0 on a cache hit)
   double seconds = 0;
+  std::vector<std::string> warnings;  // rank 0's: e.g. an unreadable file computed again
 };
 
 // Called on rank 0 after each of its batches: (split "train" or "test", batches done, total).

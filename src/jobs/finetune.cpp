@@ -72,7 +72,7 @@ JobOutcome run_finetune(const JobSpec& spec, const JobEnv& env) {
   const auto arch = model_config(cfg, data.vocab_size);
   std::string report;
   auto model = make_classifier(cfg, arch, spec.init_seed, &report);
-  if (!report.empty() && env.progress) env.progress(spec.job_id + ": " + report);
+  if (!report.empty()) env.context.progress(spec.job_id + ": " + report);
   model->to(env.exec.device);
 
   const train::PadTo pad = pad_to(env.exec, arch);

@@ -6,7 +6,7 @@
 
 namespace bertgrid::jobs {
 
-JobSpec spec_from_config(const std::string& kind, const TrainConfig& t) {
+JobSpec spec_from_config(JobKind kind, const TrainConfig& t) {
   JobSpec s;
   s.kind = kind;
   s.epochs = t.epochs.at(0);
@@ -47,7 +47,7 @@ JobRecord record_header(const JobSpec& spec, int64_t num_train) {
 
 std::string make_job_id(const JobSpec& s) {
   std::ostringstream id;
-  id << s.kind;
+  id << to_string(s.kind);
   if (!s.strategy.empty()) id << "-" << s.strategy;
   id << "-e" << s.epochs << "-b" << s.batch_size << "-lr" << s.learning_rate << "-wd"
      << s.weight_decay << "-w";

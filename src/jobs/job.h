@@ -2,7 +2,7 @@
 // in (data, output folder, group, stop requests), and its outcome.
 #pragma once
 
-#include <torch/torch.h>
+#include <torch/types.h>
 
 #include <cstdint>
 #include <functional>
@@ -14,6 +14,7 @@
 #include "dist/allreduce.h"
 #include "io/job_record.h"
 #include "jobs/data.h"
+#include "jobs/job_context.h"
 #include "train/execution.h"
 #include "train/trainer.h"
 
@@ -21,7 +22,7 @@ namespace bertgrid::jobs {
 
 struct JobSpec {
   std::string job_id;
-  std::string kind;      // "finetune" or "head"
+  JobKind kind = JobKind::kFinetune;
   std::string strategy;  // head jobs: the embedding strategy
   int64_t epochs = 2;
   uint64_t init_seed = 42;
@@ -39,7 +40,7 @@ struct JobSpec {
 
 // The spec of one job from a config section's hyperparameters, each list at index 0 unless the
 // grid picks others.
-JobSpec spec_from_config(const std::string& kind, const TrainConfig& t);
+JobSpec spec_from_config(JobKind kind, const TrainConfig& t);
 // A readable, unique id: kind, strategy, and every hyperparameter that the grid varies.
 std::string make_job_id(const JobSpec& spec);
 
@@ -57,14 +58,12 @@ struct JobEnv {
   bool write_outputs = true;  // false on every rank of a group but its first
   dist::Allreduce* reducer = nullptr;
   int group_rank = 0, group_size = 1;
-  train::Execution exec;                             // device, precision and the speed switches
-  std::function<bool()> stop_requested;              // checked at step boundaries
-  std::function<void(const std::string&)> progress;  // one line of progress (may be null)
-  bool resume = false;  // continue from job_dir/checkpoint.safetensors when present
+  train::Execution exec;  // device, precision and the speed switches
+  JobContext context;     // seeding, stop requests, heartbeats, progress: the process's state
+  bool resume = false;    // continue from job_dir/checkpoint.safetensors when present
   // Called with (step, this rank's loss sum) inside each training step; tests inject failures
   // through it (throw, or set the loss to NaN). Null in real runs.
   std::function<void(int64_t step, torch::Tensor& loss_sum)> fault;
-  std::function<void(int64_t step, int64_t total)> on_step;  // progress (heartbeats)
 };
 
 struct JobOutcome {

@@ -114,9 +114,8 @@ JobOutcome run_training_job(const JobSpec& spec, const JobEnv& env, TrainingJobP
   torch::nn::Module& module = task.module();
   const auto settings = trainer_settings(spec, env, task.num_train());
 
-  // Dropout draws from the global CPU generator: seeded per job from data_seed (a checkpoint
-  // restores it on resume).
-  torch::manual_seed(spec.data_seed);
+  // Dropout's generators, seeded per job from data_seed (a checkpoint restores them on resume).
+  env.context.seed_random(spec.data_seed);
   module.train();
   train::Trainer trainer(task, settings, env.reducer, env.group_rank, env.group_size);
   faulty.set_trainer(&trainer);
@@ -127,8 +126,8 @@ JobOutcome run_training_job(const JobSpec& spec, const JobEnv& env, TrainingJobP
   if (env.resume && fs::exists(checkpoint)) {
     train::load_checkpoint(checkpoint, trainer);
     outcome.resumed_from_step = trainer.position().step;
-    if (env.progress)
-      env.progress(spec.job_id + ": resumed at step " + std::to_string(outcome.resumed_from_step));
+    env.context.progress(spec.job_id + ": resumed at step " +
+                         std::to_string(outcome.resumed_from_step));
   }
   auto save = [&] {
     if (env.write_outputs) train::save_checkpoint(checkpoint, trainer, {{"job_id", spec.job_id}});
@@ -136,38 +135,35 @@ JobOutcome run_training_job(const JobSpec& spec, const JobEnv& env, TrainingJobP
   auto on_epoch_end = [&](int64_t epoch) {
     auto ev = evaluate_split(parts.test, spec.eval_batch_size, module, env.exec);
     trainer.history().push_back(
-        {"eval", trainer.position().step, double(epoch + 1), ev.loss, 0, 0});
-    if (env.progress) {
-      std::ostringstream line;
-      line << spec.job_id << ": epoch " << epoch + 1 << "/" << spec.epochs << " eval_loss "
-           << ev.loss << " accAll " << ev.metrics.acc_all;
-      env.progress(line.str());
-    }
+        {HistoryKind::kEval, trainer.position().step, double(epoch + 1), ev.loss, 0, 0});
+    std::ostringstream line;
+    line << spec.job_id << ": epoch " << epoch + 1 << "/" << spec.epochs << " eval_loss " << ev.loss
+         << " accAll " << ev.metrics.acc_all;
+    env.context.progress(line.str());
     if (env.config->run.epoch_checkpoints) save();
   };
-  std::function<void(const train::StepResult&)> on_step;
-  if (env.on_step)
-    on_step = [&](const train::StepResult&) {
-      env.on_step(trainer.position().step, trainer.total_steps());
-    };
-  const bool finished = trainer.run(env.stop_requested, on_epoch_end, on_step);
-  if (trainer.graphs_captured() > 0 && env.progress)
-    env.progress(spec.job_id + ": " + std::to_string(trainer.graphs_captured()) +
-                 " batch shapes captured as CUDA graphs");
+  auto on_step = [&](const train::StepResult&) {
+    env.context.step_done(trainer.position().step, trainer.total_steps());
+  };
+  const bool finished =
+      trainer.run([&] { return env.context.stop_requested(); }, on_epoch_end, on_step);
+  if (trainer.graphs_captured() > 0)
+    env.context.progress(spec.job_id + ": " + std::to_string(trainer.graphs_captured()) +
+                         " batch shapes captured as CUDA graphs");
   outcome.local_examples = trainer.local_examples();
   outcome.history = trainer.history();
   outcome.record = record_header(spec, task.num_train());
   if (!finished) {
     save();
     outcome.stopped = true;
-    outcome.record.status = "stopped";
+    outcome.record.status = JobStatus::kStopped;
     return outcome;
   }
   train::Evaluation test;
   evaluate_finished(spec, env, parts, module, outcome.record, test);
   outcome.record.train_seconds =
       std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
-  outcome.record.status = "ok";
+  outcome.record.status = JobStatus::kOk;
   if (env.write_outputs) write_job_outputs(env, parts, outcome, test, checkpoint);
   return outcome;
 }

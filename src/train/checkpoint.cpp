@@ -12,7 +12,7 @@ constexpr int kFormatVersion = 1;
 nlohmann::json history_to_json(const std::vector<HistoryEntry>& history) {
   nlohmann::json out = nlohmann::json::array();
   for (const auto& h : history)
-    out.push_back({{"kind", h.kind},
+    out.push_back({{"kind", to_string(h.kind)},
                    {"step", h.step},
                    {"epoch", h.epoch},
                    {"loss", h.loss},
@@ -24,9 +24,10 @@ nlohmann::json history_to_json(const std::vector<HistoryEntry>& history) {
 std::vector<HistoryEntry> history_from_json(const nlohmann::json& j) {
   std::vector<HistoryEntry> out;
   for (const auto& h : j)
-    out.push_back({h.at("kind").get<std::string>(), h.at("step").get<int64_t>(),
-                   h.at("epoch").get<double>(), h.at("loss").get<double>(),
-                   h.at("lr").get<double>(), h.at("grad_norm").get<double>()});
+    out.push_back({choice_from_string<HistoryKind>(h.at("kind").get<std::string>()),
+                   h.at("step").get<int64_t>(), h.at("epoch").get<double>(),
+                   h.at("loss").get<double>(), h.at("lr").get<double>(),
+                   h.at("grad_norm").get<double>()});
   return out;
 }
 

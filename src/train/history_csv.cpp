@@ -12,7 +12,7 @@ namespace {
 constexpr const char* kEntryColumns = "kind,step,epoch,loss,lr,grad_norm";
 
 void write_entry(std::ostream& out, const HistoryEntry& h) {
-  out << h.kind << ',' << h.step << ',' << h.epoch << ',' << h.loss << ',' << h.lr << ','
+  out << to_string(h.kind) << ',' << h.step << ',' << h.epoch << ',' << h.loss << ',' << h.lr << ','
       << h.grad_norm << '\n';
 }
 
@@ -47,9 +47,7 @@ double real_cell(const std::string& cell, const char* column) {
 // The entry in cells[first..first+5].
 HistoryEntry parse_entry(const std::vector<std::string>& cells, size_t first) {
   HistoryEntry h;
-  h.kind = cells[first];
-  if (h.kind != "train" && h.kind != "eval")
-    throw Error("kind '" + h.kind + "' is neither train nor eval");
+  h.kind = choice_from_string<HistoryKind>(cells[first]);
   h.step = integer_cell(cells[first + 1], "step");
   h.epoch = real_cell(cells[first + 2], "epoch");
   h.loss = real_cell(cells[first + 3], "loss");

@@ -125,7 +125,7 @@ bool Trainer::run(const std::function<bool()>& stop_requested,
       if (position_.step % settings_.logging_steps == 0) {
         const double epoch = static_cast<double>(position_.epoch) +
                              static_cast<double>(position_.batch) / batches.size();
-        history_.push_back({"train", position_.step, epoch,
+        history_.push_back({HistoryKind::kTrain, position_.step, epoch,
                             position_.loss_since_log / position_.steps_since_log, r.lr,
                             r.grad_norm});
         position_.loss_since_log = 0;

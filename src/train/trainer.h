@@ -5,7 +5,7 @@
 // the order of the data, the optimiser state, the step history and checkpoints of all of it.
 #pragma once
 
-#include <torch/torch.h>
+#include <torch/types.h>
 
 #include <cstdint>
 #include <functional>
@@ -13,6 +13,7 @@
 #include <string>
 #include <vector>
 
+#include "core/choices.h"
 #include "core/error.h"
 #include "dist/allreduce.h"
 #include "train/adamw.h"
@@ -44,7 +45,7 @@ struct TrainerSettings {
 // last entry, the rate and pre-clip grad norm of the last step), and an "eval" entry per epoch
 // added by the job.
 struct HistoryEntry {
-  std::string kind;  // "train" or "eval"
+  HistoryKind kind = HistoryKind::kTrain;
   int64_t step = 0;  // optimiser steps done
   double epoch = 0;  // fractional epoch
   double loss = 0;
