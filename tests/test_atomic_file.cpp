@@ -56,7 +56,9 @@ TEST(AtomicFile, StreamsPiecesAndCommits) {
     const std::string piece = std::to_string(i) + std::string(static_cast<size_t>(i % 7), '\0');
     out.write(piece);
     expected += piece;
-    if (i == 500) EXPECT_EQ(read_file(path), "previous");  // untouched until commit
+    if (i == 500) {
+      EXPECT_EQ(read_file(path), "previous");  // untouched until commit
+    }
   }
   EXPECT_EQ(dir.entries(), 2u);  // the target and the temp file
   out.commit();

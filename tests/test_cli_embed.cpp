@@ -107,5 +107,25 @@ TEST(EmbedPipeline, EmbedThenTrainHeadGivesTheGridsRecordAndRunTakesTheFile) {
   EXPECT_FALSE(fs::exists(dir / "refused/results.json"));
 }
 
+// A full disk while writing the file (RLIMIT_FSIZE, SIGXFSZ ignored: write(2) fails with EFBIG):
+// a clear error naming the file, exit status 1, no crash, and nothing left behind.
+TEST(EmbedPipeline, AFullDiskWhileWritingFailsCleanly) {
+  TempDir dir;
+  const std::string config = dir.write("c.toml", head_config());
+  const std::string h5 = dir / "emb.h5";
+  // A file-size limit of 16 KiB (the file is about 25 KiB), SIGXFSZ ignored: writes fail with
+  // EFBIG. PMIx's shared-memory store (gds ds21) would fail under the limit in MPI_Init, so the
+  // singleton keeps its data in a hash instead.
+  const auto r = run_shell(dir, "trap '' XFSZ; ulimit -f 16; export PMIX_MCA_gds=hash; exec " +
+                                    std::string(BERTGRID_BINARY) + " embed --config " + config +
+                                    " --out " + h5);
+  EXPECT_EQ(r.status, 1) << r.err;
+  EXPECT_NE(r.err.find(h5), std::string::npos) << r.err;
+  EXPECT_NE(r.err.find("File too large"), std::string::npos) << r.err;
+  for (const auto& entry : fs::directory_iterator(dir.path()))
+    EXPECT_EQ(entry.path().filename().string().find("emb.h5"), std::string::npos)
+        << entry.path() << " left behind";
+}
+
 }  // namespace
 }  // namespace bertgrid::testing

@@ -243,23 +243,40 @@ Handle open_file(const std::string& path) {
 
 }  // namespace
 
+namespace {
+
+// The file's bytes, built in memory (HDF5's core driver without a backing store): nothing in
+// HDF5 touches the disk, so a full disk fails in the atomic writer, with every HDF5 close
+// checked and no half-closed file left for HDF5 to close again at exit.
+std::string file_image(const std::string& path, const EmbeddingsFile& file) {
+  const std::string ctx = path + " (built in memory)";
+  Handle fapl = checked(H5Pcreate(H5P_FILE_ACCESS), H5Pclose, ctx + ": H5Pcreate");
+  check(H5Pset_fapl_core(fapl.get(), 1 << 20, /*backing_store=*/0), ctx + ": H5Pset_fapl_core");
+  Handle f =
+      checked(H5Fcreate((path + ".in-memory").c_str(), H5F_ACC_TRUNC, H5P_DEFAULT, fapl.get()),
+              H5Fclose, ctx + ": H5Fcreate");
+  for (const auto& [key, value] : file.attrs_str)
+    h5::write_string_attribute(f.get(), key, value, path);
+  for (const auto& [key, value] : file.attrs_int)
+    h5::write_int64_attribute(f.get(), key, value, path);
+  for (const auto& [name, split] : file.splits) write_split(f.get(), name, split, path);
+  check(H5Fflush(f.get(), H5F_SCOPE_LOCAL), ctx + ": H5Fflush");
+  const ssize_t size = H5Fget_file_image(f.get(), nullptr, 0);
+  if (size <= 0) throw Error(ctx + ": H5Fget_file_image failed");
+  std::string image(static_cast<size_t>(size), '\0');
+  if (H5Fget_file_image(f.get(), image.data(), image.size()) != size)
+    throw Error(ctx + ": H5Fget_file_image failed");
+  f.close(ctx + ": H5Fclose");
+  fapl.close(ctx + ": H5Pclose");
+  return image;
+}
+
+}  // namespace
+
 void write_embeddings_h5(const std::string& path, const EmbeddingsFile& file) {
   h5::quiet_errors();
   validate_for_write(path, file);
-  AtomicPath out(path);
-  {
-    Handle f = checked(H5Fcreate(out.temp().c_str(), H5F_ACC_TRUNC, H5P_DEFAULT, H5P_DEFAULT),
-                       H5Fclose, out.temp() + ": H5Fcreate");
-    for (const auto& [key, value] : file.attrs_str) {
-      h5::write_string_attribute(f.get(), key, value, path);
-    }
-    for (const auto& [key, value] : file.attrs_int) {
-      h5::write_int64_attribute(f.get(), key, value, path);
-    }
-    for (const auto& [name, split] : file.splits) write_split(f.get(), name, split, path);
-    f.close(out.temp() + ": H5Fclose");
-  }
-  out.commit();
+  write_file_atomic(path, file_image(path, file));
 }
 
 EmbeddingsFile read_embeddings_h5(const std::string& path) {
