@@ -5,6 +5,7 @@
 #include <filesystem>
 
 #include "jobs/finetune.h"
+#include "jobs/run_job.h"
 #include "model/hf_dir.h"
 #include "model/safetensors.h"
 #include "tests/job_fixture.h"
@@ -217,4 +218,41 @@ TEST(FinetuneJob, GroupByLengthRegroupsTheBatches) {
   ASSERT_EQ(plain.history.size(), grouped.history.size());
   EXPECT_EQ(plain.local_examples, grouped.local_examples);
   EXPECT_NE(plain.history.front().loss, grouped.history.front().loss);
+}
+
+// A damaged checkpoint (truncated) is set aside as *.corrupt and the job starts again from step
+// 0: the same result as an uninterrupted run, with a warning. Another format version is not
+// damage: the job fails naming the file, which is kept.
+TEST(FinetuneJob, DamagedCheckpointIsSetAsideAndTheJobStartsAgain) {
+  const auto cfg = tiny_config();
+  const auto data = tiny_data(cfg);
+  const auto spec = tiny_spec(cfg, 1);
+  TempDir whole, parts;
+  const auto uninterrupted = jobs::run_finetune(spec, tiny_env(cfg, data, whole / "job"));
+  auto env = tiny_env(cfg, data, parts / "job");
+  int calls = 0;
+  env.context.stop = [&] { return calls++ >= 3; };
+  ASSERT_TRUE(jobs::run_finetune(spec, env).stopped);
+  const std::string checkpoint = parts / "job/checkpoint.safetensors";
+  const std::string bytes = read_file(checkpoint);
+  parts.write("job/checkpoint.safetensors", bytes.substr(0, bytes.size() / 2));
+
+  auto resumed_env = tiny_env(cfg, data, parts / "job");
+  resumed_env.resume = true;
+  const io::EmbeddingsFile none;
+  const auto again = jobs::run_job(spec, resumed_env, none);
+  ASSERT_EQ(again.record.status, JobStatus::kOk);
+  EXPECT_EQ(again.resumed_from_step, 0);
+  expect_same_metrics(again.record, uninterrupted.record);
+  ASSERT_EQ(again.warnings.size(), 1u);
+  EXPECT_NE(again.warnings[0].find("set aside as " + checkpoint + ".corrupt"), std::string::npos)
+      << again.warnings[0];
+  EXPECT_EQ(read_file(checkpoint + ".corrupt"), bytes.substr(0, bytes.size() / 2));
+
+  // Another format version: an error, and the file stays where it is.
+  model::save_safetensors(checkpoint, {{"params", torch::zeros({1})}},
+                          {{"bertgrid_checkpoint", "{\"version\": 99}"}});
+  const std::string err = error_of([&] { jobs::run_job(spec, resumed_env, none); });
+  EXPECT_NE(err.find(checkpoint + ": checkpoint format 99, expected 1"), std::string::npos) << err;
+  EXPECT_TRUE(std::filesystem::exists(checkpoint));
 }

@@ -9,9 +9,8 @@
 #include "grid/signals.h"
 #include "io/embeddings_h5.h"
 #include "jobs/execution_setup.h"
-#include "jobs/finetune.h"
-#include "jobs/head.h"
 #include "jobs/model_source.h"
+#include "jobs/run_job.h"
 
 namespace bertgrid::cli {
 namespace {
@@ -82,8 +81,9 @@ jobs::JobOutcome train_job(const TrainOptions& o, const RunConfig& cfg, const jo
             << (data.validation ? ", " + std::to_string(data.validation->size()) + " validation"
                                 : "")
             << "\n";
-  if (spec.kind == JobKind::kFinetune) return jobs::run_finetune(spec, env);
-  return jobs::run_head(spec, env, io::read_embeddings_h5(o.embeddings));
+  const io::EmbeddingsFile embeddings =
+      spec.kind == JobKind::kHead ? io::read_embeddings_h5(o.embeddings) : io::EmbeddingsFile{};
+  return jobs::run_job(spec, env, embeddings);
 }
 
 int run_train(const TrainOptions& o) {

@@ -9,8 +9,7 @@
 #include "grid/fault.h"
 #include "grid/plan.h"
 #include "grid/signals.h"
-#include "jobs/finetune.h"
-#include "jobs/head.h"
+#include "jobs/run_job.h"
 
 namespace bertgrid::grid {
 namespace {
@@ -43,8 +42,7 @@ Attempt attempt_job(const jobs::JobSpec& spec, const jobs::JobEnv& env, const Jo
                     const dist::World& world, const dist::Group& group) {
   Attempt a;
   try {
-    a.outcome = spec.kind == JobKind::kFinetune ? jobs::run_finetune(spec, env)
-                                                : jobs::run_head(spec, env, in.embeddings);
+    a.outcome = jobs::run_job(spec, env, in.embeddings);
   } catch (const train::StepFailed& e) {
     // Agreed by the whole group in the step's status all-reduce: record it and go on.
     a.failed = true;
@@ -91,6 +89,7 @@ JobResult group_result(const jobs::JobSpec& spec, const JobLoopInputs& in, const
   JobResult r;
   r.record = a.outcome.record;
   r.history = a.outcome.history;
+  r.warnings = a.outcome.warnings;
   if (a.failed) {
     r.record = jobs::record_header(spec, in.data.train.size());
     r.record.status = JobStatus::kFailed;

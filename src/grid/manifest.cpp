@@ -36,6 +36,8 @@ nlohmann::json run_manifest(const GridOptions& opt, const RunFacts& facts,
                              {"seconds", facts.seconds},
                              {"stopped", facts.stopped},
                              {"warnings", facts.warnings}};
+  for (const auto& r : results)
+    for (const auto& w : r.warnings) manifest["warnings"].push_back(w);
   nlohmann::json placements = nlohmann::json::array();
   for (const auto& r : results)
     placements.push_back({{"job_id", r.record.job_id},

@@ -12,7 +12,10 @@ nlohmann::json to_json(const JobResult& r) {
   nlohmann::json history = nlohmann::json::array();
   for (const auto& h : r.history)
     history.push_back({to_string(h.kind), h.step, h.epoch, h.loss, h.lr, h.grad_norm});
-  return {{"record", to_json(r.record)}, {"history", history}, {"placement", r.placement}};
+  return {{"record", to_json(r.record)},
+          {"history", history},
+          {"placement", r.placement},
+          {"warnings", r.warnings}};
 }
 
 JobResult job_result_from_json(const nlohmann::json& j) {
@@ -23,6 +26,7 @@ JobResult job_result_from_json(const nlohmann::json& j) {
                          h[1].get<int64_t>(), h[2].get<double>(), h[3].get<double>(),
                          h[4].get<double>(), h[5].get<double>()});
   r.placement = j.at("placement");
+  r.warnings = j.value("warnings", std::vector<std::string>{});
   return r;
 }
 

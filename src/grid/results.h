@@ -17,6 +17,7 @@ struct JobResult {
   JobRecord record;
   std::vector<train::HistoryEntry> history;
   nlohmann::json placement;  // group, ranks, host, examples per rank, seconds, resumed_from_step
+  std::vector<std::string> warnings;  // the job's recoveries (for the manifest)
 };
 nlohmann::json to_json(const JobResult& r);
 JobResult job_result_from_json(const nlohmann::json& j);

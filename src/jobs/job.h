@@ -72,6 +72,7 @@ struct JobOutcome {
   bool stopped = false;        // stopped at a step boundary on request, with a checkpoint
   int64_t local_examples = 0;  // training examples this rank computed
   int64_t resumed_from_step = 0;
+  std::vector<std::string> warnings;  // recoveries, e.g. a damaged checkpoint set aside
 };
 
 }  // namespace bertgrid::jobs

@@ -105,6 +105,32 @@ void write_job_outputs(const JobEnv& env, const TrainingJobParts& parts, const J
   fs::remove(checkpoint);
 }
 
+// Whether any rank of the job's group says yes (a group of one: this rank).
+bool any_rank(bool mine, const JobEnv& env) {
+  if (!env.reducer) return mine;
+  auto flag = torch::full({1}, mine ? 1.0f : 0.0f,
+                          torch::TensorOptions().dtype(torch::kFloat32).device(env.exec.device));
+  env.reducer->sum(flag.data_ptr<float>(), 1);
+  return flag.item<float>() > 0;
+}
+
+// --resume: continues from the checkpoint when there is one. Damage found by any rank is agreed
+// by the group; its first rank renames the file to *.corrupt, and every rank throws
+// CheckpointSetAside (run_job starts the job again). Other errors keep the file and propagate.
+void resume_from(const std::string& checkpoint, train::Trainer& trainer, const JobEnv& env) {
+  std::string damage;
+  try {
+    if (fs::exists(checkpoint)) train::load_checkpoint(checkpoint, trainer);
+  } catch (const train::CorruptCheckpoint& e) {
+    damage = e.what();
+  }
+  if (!any_rank(!damage.empty(), env)) return;
+  const std::string aside = checkpoint + ".corrupt";
+  if (env.write_outputs && fs::exists(checkpoint)) fs::rename(checkpoint, aside);
+  throw CheckpointSetAside((damage.empty() ? checkpoint + ": damaged on another rank" : damage) +
+                           "; set aside as " + aside + ", the job starts again from step 0");
+}
+
 }  // namespace
 
 JobOutcome run_training_job(const JobSpec& spec, const JobEnv& env, TrainingJobParts& parts) {
@@ -123,14 +149,16 @@ JobOutcome run_training_job(const JobSpec& spec, const JobEnv& env, TrainingJobP
   JobOutcome outcome;
   const std::string checkpoint = env.job_dir + "/checkpoint.safetensors";
   if (env.write_outputs) fs::create_directories(env.job_dir);
-  if (env.resume && fs::exists(checkpoint)) {
-    train::load_checkpoint(checkpoint, trainer);
+  if (env.resume) {
+    resume_from(checkpoint, trainer, env);
     outcome.resumed_from_step = trainer.position().step;
-    env.context.progress(spec.job_id + ": resumed at step " +
-                         std::to_string(outcome.resumed_from_step));
+    if (outcome.resumed_from_step > 0)
+      env.context.progress(spec.job_id + ": resumed at step " +
+                           std::to_string(outcome.resumed_from_step));
   }
   auto save = [&] {
-    if (env.write_outputs) train::save_checkpoint(checkpoint, trainer, {{"job_id", spec.job_id}});
+    if (!env.write_outputs) return;
+    train::save_checkpoint(checkpoint, trainer, {{"job_id", spec.job_id}});
   };
   auto on_epoch_end = [&](int64_t epoch) {
     auto ev = evaluate_split(parts.test, spec.eval_batch_size, module, env.exec);

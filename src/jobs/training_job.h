@@ -9,6 +9,7 @@
 #include <string>
 #include <vector>
 
+#include "core/error.h"
 #include "jobs/job.h"
 
 namespace bertgrid::jobs {
@@ -28,6 +29,13 @@ struct TrainingJobParts {
   std::optional<EvalSplit> validation;
   // Writes the trained model under `dir` (only called where outputs are written).
   std::function<void(const std::string& dir)> save_model;
+};
+
+// Thrown when the group agreed that the job's checkpoint is damaged and set it aside (*.corrupt):
+// the model was partly overwritten, so the job must start again on a rebuilt one (run_job).
+class CheckpointSetAside : public Error {
+ public:
+  using Error::Error;
 };
 
 JobOutcome run_training_job(const JobSpec& spec, const JobEnv& env, TrainingJobParts& parts);

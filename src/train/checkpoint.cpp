@@ -1,6 +1,7 @@
 #include "train/checkpoint.h"
 
 #include "core/error.h"
+#include "core/file_read.h"
 #include "model/safetensors.h"
 
 namespace bertgrid::train {
@@ -58,13 +59,28 @@ void save_checkpoint(const std::string& path, Trainer& trainer, const nlohmann::
                           {{kMetaKey, meta.dump()}});
 }
 
+namespace {
+
+// The file parsed; damage (not an I/O error) throws CorruptCheckpoint.
+model::SafetensorsFile parse_checkpoint_file(const std::string& path) {
+  const std::string bytes = read_file(path, "checkpoint");
+  try {
+    return model::parse_safetensors(bytes, path);
+  } catch (const Error& e) {
+    throw CorruptCheckpoint(e.what());
+  }
+}
+
+}  // namespace
+
 nlohmann::json load_checkpoint(const std::string& path, Trainer& trainer) {
-  auto file = model::load_safetensors(path);
+  auto file = parse_checkpoint_file(path);
   auto it = file.metadata.find(kMetaKey);
-  if (it == file.metadata.end()) throw Error(path + ": not a bertgrid checkpoint (no metadata)");
+  if (it == file.metadata.end())
+    throw CorruptCheckpoint(path + ": not a bertgrid checkpoint (no metadata)");
   auto tensor = [&](const char* name) {
     const torch::Tensor* t = file.find(name);
-    if (!t) throw Error(path + ": checkpoint has no tensor '" + name + "'");
+    if (!t) throw CorruptCheckpoint(path + ": checkpoint has no tensor '" + name + "'");
     return *t;
   };
   try {
@@ -74,8 +90,9 @@ nlohmann::json load_checkpoint(const std::string& path, Trainer& trainer) {
                   std::to_string(kFormatVersion));
     torch::Tensor params = tensor("params");
     if (params.numel() != trainer.flat().numel())
-      throw Error(path + ": checkpoint holds " + std::to_string(params.numel()) +
-                  " parameters, the model has " + std::to_string(trainer.flat().numel()));
+      throw CorruptCheckpoint(path + ": checkpoint holds " + std::to_string(params.numel()) +
+                              " parameters, the model has " +
+                              std::to_string(trainer.flat().numel()));
     {
       torch::NoGradGuard no_grad;
       trainer.flat().params().copy_(params);
@@ -97,7 +114,7 @@ nlohmann::json load_checkpoint(const std::string& path, Trainer& trainer) {
                     meta.at("local_examples").get<int64_t>());
     return meta.at("job");
   } catch (const nlohmann::json::exception& e) {
-    throw Error(path + ": bad checkpoint metadata: " + e.what());
+    throw CorruptCheckpoint(path + ": bad checkpoint metadata: " + e.what());
   }
 }
 

@@ -14,8 +14,17 @@ namespace bertgrid::train {
 // `job` is stored beside the state (e.g. the job's identity), and given back by load.
 void save_checkpoint(const std::string& path, Trainer& trainer, const nlohmann::json& job = {});
 
+// A checkpoint whose bytes are proven damaged: they do not parse as safetensors, a size does not
+// fit, or the metadata is not complete. An I/O error or another format version is not this (a
+// plain Error): such a file is kept.
+class CorruptCheckpoint : public Error {
+ public:
+  using Error::Error;
+};
+
 // Restores `trainer` (built for the same job and model) from `path`; returns the stored `job`.
-// Throws bertgrid::Error naming the file when it is unreadable or does not fit the trainer.
+// Throws CorruptCheckpoint or bertgrid::Error naming the file. The parameters may be overwritten
+// before a damaged part is found: after a throw, the model must be built again.
 nlohmann::json load_checkpoint(const std::string& path, Trainer& trainer);
 
 }  // namespace bertgrid::train
