@@ -206,6 +206,7 @@ void validate_run(const RunSettings& r, const Checker& c) {
   c.require(r.ranks_per_job > 0, "run.ranks_per_job", "must be positive");
   c.require(r.threads_per_rank >= 0, "run.threads_per_rank", "must not be negative");
   c.require(r.stall_timeout > 0, "run.stall_timeout", "must be positive");
+  c.require(r.lock_stale_after > 0, "run.lock_stale_after", "must be positive");
   c.require(r.pad_to_multiple_of > 0, "run.pad_to_multiple_of", "must be positive");
   c.require(!r.cuda_graphs || r.device != DeviceChoice::kCpu, "run.cuda_graphs",
             "needs a CUDA device, but run.device is \"cpu\"");
@@ -287,6 +288,7 @@ void read_run(TableReader& u, RunSettings& run) {
   u.read("ranks_per_job", run.ranks_per_job);
   u.read("threads_per_rank", run.threads_per_rank);
   u.read("stall_timeout", run.stall_timeout);
+  u.read("lock_stale_after", run.lock_stale_after);
   u.read("device", run.device);
   u.read("precision", run.precision);
   u.read("save_models", run.save_models);

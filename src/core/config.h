@@ -66,6 +66,9 @@ struct RunSettings {
   int64_t ranks_per_job = 1;
   int64_t threads_per_rank = 0;  // 0: cores on the node / ranks on the node
   double stall_timeout = 600;    // seconds without progress before the run aborts
+  // Seconds a run directory's lock from another host must keep the same heartbeat (refreshed
+  // every 15 s) before a new run takes it over as stale.
+  double lock_stale_after = 90;
   DeviceChoice device = DeviceChoice::kAuto;
   Precision precision = Precision::kFp32;
   bool save_models = true;

@@ -2,6 +2,7 @@
 
 #include <filesystem>
 #include <fstream>
+#include <iostream>
 #include <map>
 #include <nlohmann/json.hpp>
 #include <regex>
@@ -13,6 +14,7 @@
 #include "grid/plan.h"
 #include "grid/results.h"
 #include "grid/run_inputs.h"
+#include "grid/run_lock.h"
 #include "train/history_csv.h"
 
 namespace bertgrid::grid {
@@ -114,6 +116,9 @@ std::optional<RunInputs> same_inputs(const std::vector<ShardRun>& shards) {
 
 MergeSummary merge_shards(const std::string& dir) {
   const auto found = find_shards(dir);
+  std::vector<std::string> notes;
+  const RunLock lock(dir, RunSettings{}.lock_stale_after, notes);
+  for (const auto& note : notes) std::cerr << "note: " << note << std::endl;
   const int count = static_cast<int>(found.size());
   std::vector<ShardRun> shards;
   for (int k = 0; k < count; ++k) {

@@ -17,8 +17,9 @@ struct MergeSummary {
   std::string tables;   // the notebook's two tables of the merged results
 };
 
-// Throws bertgrid::Error naming the folder or file at fault: no shards, a missing shard, shards
-// of different sizes or configs, a shard without results, a config.toml in DIR that differs.
+// Holds DIR's lock while it merges (see run_lock.h). Throws bertgrid::Error naming the holder of a
+// live lock, or the folder or file at fault: no shards, a missing shard, shards of different
+// sizes or configs, a shard without results, a config.toml in DIR that differs.
 MergeSummary merge_shards(const std::string& dir);
 
 }  // namespace bertgrid::grid

@@ -85,8 +85,7 @@ std::vector<std::string> foreign_entries(const std::string& dir) {
   return out;
 }
 
-std::vector<std::string> prepare_run_dir(const std::string& dir, const RunConfig& cfg, bool resume,
-                                         bool force) {
+void refuse_foreign_dir(const std::string& dir, bool resume) {
   const bool has_run = fs::exists(dir + "/config.toml");
   const bool marked = fs::exists(dir + "/" + kRunMarker);
   const auto foreign = foreign_entries(dir);
@@ -94,6 +93,14 @@ std::vector<std::string> prepare_run_dir(const std::string& dir, const RunConfig
     throw Error(dir + " is not a bertgrid run directory (no " + kRunMarker +
                 ") and holds entries bertgrid did not make: " + listed(foreign) +
                 "; nothing was changed: choose another --out");
+}
+
+std::vector<std::string> prepare_run_dir(const std::string& dir, const RunConfig& cfg, bool resume,
+                                         bool force) {
+  refuse_foreign_dir(dir, resume);
+  const bool has_run = fs::exists(dir + "/config.toml");
+  const bool marked = fs::exists(dir + "/" + kRunMarker);
+  const auto foreign = foreign_entries(dir);
   if (has_run && resume) {
     check_same_config(dir, cfg);
   } else if (has_run && !force) {

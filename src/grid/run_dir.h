@@ -31,6 +31,10 @@ bool is_bertgrid_name(const std::string& name);
 // The entries of `dir` that are not bertgrid's, sorted (none when `dir` does not exist).
 std::vector<std::string> foreign_entries(const std::string& dir);
 
+// Throws when `dir` holds entries that bertgrid did not make and no marker says it is a run
+// directory (unless it is a run to resume). Reads only: nothing in `dir` is touched.
+void refuse_foreign_dir(const std::string& dir, bool resume);
+
 // Rank 0 only. Creates `dir` (or checks it for --resume; clears bertgrid's names for --force,
 // keeping a fingerprinted embeddings.h5 that later runs may reuse), writes the marker and saves
 // the config as config.toml. Returns notes for the log: the user's entries that --force kept.

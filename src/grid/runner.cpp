@@ -16,6 +16,7 @@
 #include "grid/resume_scan.h"
 #include "grid/run_dir.h"
 #include "grid/run_inputs.h"
+#include "grid/run_lock.h"
 #include "grid/signals.h"
 #include "grid/stage.h"
 #include "grid/watchdog.h"
@@ -68,6 +69,25 @@ Startup start_up(const RunConfig& cfg, const dist::World& world, Stages& stages)
   });
   s.cuda_init_seconds = dist::allreduce_max_seconds(world.comm(), s.cuda_init_seconds);
   return s;
+}
+
+// The run directory, locked before it is checked or changed (a folder of the user's own is
+// refused untouched first; --force also needs its shards' locks), prepared, and given a shard's
+// shared embeddings. Rank 0 only.
+std::unique_ptr<RunLock> take_run_directory(const GridOptions& opt) {
+  refuse_foreign_dir(opt.run_dir, opt.resume);
+  fs::create_directories(opt.run_dir);
+  std::vector<std::string> notes;
+  const double stale_after = opt.config.run.lock_stale_after;
+  auto lock = std::make_unique<RunLock>(opt.run_dir, stale_after, notes);
+  const auto shard_locks = opt.force && !opt.resume
+                               ? lock_shard_folders(opt.run_dir, stale_after, notes)
+                               : std::vector<std::unique_ptr<RunLock>>{};
+  for (const auto& note : prepare_run_dir(opt.run_dir, opt.config, opt.resume, opt.force))
+    notes.push_back(note);
+  for (const auto& note : notes) std::cerr << "note: " << note << std::endl;
+  link_shared_embeddings(opt.run_dir, opt.shared_embeddings);
+  return lock;
 }
 
 // This run's jobs (this shard's) and the group each runs on.
@@ -239,15 +259,13 @@ int run_grid(const GridOptions& opt, const dist::World& world) {
   Stages stages(world, opt.fault);
   const Startup startup = start_up(opt.config, world, stages);
   const auto start = Clock::now();  // the run's clock starts after start-up
-  stages.on_root("run directory", [&] {
-    for (const auto& note : prepare_run_dir(opt.run_dir, opt.config, opt.resume, opt.force))
-      std::cerr << "note: " << note << std::endl;
-    link_shared_embeddings(opt.run_dir, opt.shared_embeddings);
-  });
+  std::unique_ptr<RunLock> lock;    // rank 0's, held to the end of the run
+  stages.on_root("run directory", [&] { lock = take_run_directory(opt); });
   std::unique_ptr<Watchdog> watchdog;
   stages.on_every_rank("watchdog", [&] {
     watchdog = std::make_unique<Watchdog>(opt.run_dir, world.rank(), world.size(),
                                           opt.config.run.stall_timeout);
+    if (lock) watchdog->on_tick([&lock] { lock->refresh_if_due(); });
   });
   stages.watch(watchdog.get());
   dist::Group group(world, static_cast<int>(opt.config.run.ranks_per_job));

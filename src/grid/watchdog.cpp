@@ -67,6 +67,11 @@ void Watchdog::enter_stage(const std::string& stage) {
   write_or_warn(last_);
 }
 
+void Watchdog::on_tick(std::function<void()> tick) {
+  std::lock_guard<std::mutex> lock(mutex_);
+  tick_ = std::move(tick);
+}
+
 void Watchdog::set_total_cost(double total_cost) {
   total_cost_ = total_cost;
 }
@@ -104,7 +109,9 @@ void Watchdog::loop() {
     wake_.wait_for(lock, std::chrono::seconds(1));
     if (stop_) break;
     if (last_.state != "busy") write_or_warn(last_);  // idle ranks stay fresh
+    const auto tick = tick_;
     lock.unlock();
+    if (tick) tick();
     check();
     if (rank_ == 0) report_progress();
     lock.lock();

@@ -9,6 +9,7 @@
 
 #include <atomic>
 #include <condition_variable>
+#include <functional>
 #include <mutex>
 #include <string>
 #include <thread>
@@ -38,6 +39,9 @@ class Watchdog {
   // Busy in one of the runner's stages (named in place of a job), keeping the finished cost.
   void enter_stage(const std::string& stage);
   void set_total_cost(double total_cost);  // per rank, summed over the jobs left to run
+  // Called from the watchdog's thread about once a second, whatever the run is doing (the run
+  // directory's lock keeps its heartbeat fresh this way).
+  void on_tick(std::function<void()> tick);
 
  private:
   void loop();
@@ -54,6 +58,7 @@ class Watchdog {
   std::mutex mutex_;
   std::condition_variable wake_;
   Beat last_;
+  std::function<void()> tick_;
   double started_ = 0, last_report_ = 0;
   bool stop_ = false;
   bool warned_ = false;  // the first failed heartbeat write is reported, later ones not
