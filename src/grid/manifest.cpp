@@ -1,9 +1,20 @@
 #include "grid/manifest.h"
 
 #include "grid/run_dir.h"
+#include "grid/run_lock.h"
 #include "grid/versions.h"
 
 namespace bertgrid::grid {
+namespace {
+
+// This start of a Slurm job ("" and 0 outside Slurm): slurm/grid.sbatch requeues only on a stop
+// that this start recorded, not on an earlier start's manifest.
+nlohmann::json slurm_start() {
+  const LockHolder me = this_process();
+  return {{"job_id", me.slurm_job_id}, {"restart_count", me.slurm_restart_count}};
+}
+
+}  // namespace
 
 nlohmann::json run_manifest(const GridOptions& opt, const RunFacts& facts,
                             const std::vector<JobResult>& results) {
@@ -35,6 +46,7 @@ nlohmann::json run_manifest(const GridOptions& opt, const RunFacts& facts,
                              {"shard", {{"index", opt.shard.index}, {"count", opt.shard.count}}},
                              {"seconds", facts.seconds},
                              {"stopped", facts.stopped},
+                             {"slurm", slurm_start()},
                              {"warnings", facts.warnings}};
   for (const auto& r : results)
     for (const auto& w : r.warnings) manifest["warnings"].push_back(w);

@@ -10,6 +10,11 @@
 #      after the one before (afterok); the merged results equal those of 1.
 #   4. A plain scancel while it trains: SIGTERM, checkpoints, no requeue; submitting the same
 #      command again resumes above step 0 and ends with the results of 1.
+#   5. mpirun only: SIGTERM to every process of the job while it trains, with
+#      BERTGRID_REQUEUE_ON="USR1 TERM": mpirun gets it too and returns 1 after forwarding it, and
+#      grid.sbatch requeues because this start's manifest says it stopped; the requeued start ends
+#      with the results of 1. (srun takes a SIGTERM of its own as an order to end the step: it
+#      kills the ranks, with no checkpoint; Slurm's own stops signal the ranks, as in 4.)
 # Results compare byte for byte except the train_seconds column.
 #
 #   tests/slurm/run_tests.sh BERTGRID_BINARY SOURCE_DIR SHARED_DIR
@@ -239,3 +244,23 @@ resumed=$(grep -o "${long_job}[^:]*: resumed at step [0-9]*" "bertgrid-$id2.out"
 [ "${resumed:-0}" -gt 0 ] || fail "bertgrid-$id2.out: $long_job did not resume above step 0"
 same_results "$single" "$cancelled" || fail "the resubmitted run's results differ from the uninterrupted run's"
 log "4. passed: job $id cancelled with a checkpoint, job $id2 resumed at step $resumed, results equal, $((SECONDS - t0)) s"
+
+# ---- 5. SIGTERM to the batch shell and the launcher alike, requeue decided by the manifest.
+if [ "$BERTGRID_LAUNCHER" != mpirun ]; then
+  log "5. skipped: srun ends the step itself on a SIGTERM of its own"
+  exit 0
+fi
+log "5. SIGTERM to the whole job, BERTGRID_REQUEUE_ON=\"USR1 TERM\": requeue from the manifest"
+t0=$SECONDS
+termed=$T/runs/termed
+id=$(BERTGRID_REQUEUE_ON="USR1 TERM" sbatch --parsable --ntasks-per-node=2 --cpus-per-task=1 \
+  --time=10 "$src/slurm/grid.sbatch" "$config" "$termed")
+out=bertgrid-$id.out
+wait_training "$id" "$termed" "$out"
+scancel --full --signal=TERM "$id"
+expect_completed "$id" "$out"
+launcher_status=$(grep -o "bertgrid ended with status [0-9]*" "$out" | head -n 1 | grep -o '[0-9]*$')
+grep -q "requeueing job $id" "$out" || { show_log "$out"; fail "$out: no requeue after SIGTERM"; }
+grep -q "SLURM_RESTART_COUNT=1" "$out" || fail "$out: the requeued start did not see SLURM_RESTART_COUNT=1"
+same_results "$single" "$termed" || fail "the requeued run's results differ from the uninterrupted run's"
+log "5. passed: job $id: $BERTGRID_LAUNCHER returned $launcher_status after SIGTERM, requeued, results equal, $((SECONDS - t0)) s"
