@@ -1,9 +1,16 @@
 // The test-only fault spec of `bertgrid run --fault`, and the causes a failed job's record names.
 #include <gtest/gtest.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <csignal>
+#include <filesystem>
 
 #include "core/error.h"
+#include "core/file_read.h"
 #include "grid/fault.h"
 #include "grid/group_jobs.h"
+#include "tests/support.h"
 
 namespace bertgrid::grid {
 namespace {
@@ -24,6 +31,15 @@ TEST(GridFault, ParsesStepAndStageFaults) {
   EXPECT_THROW(parse_fault("stage:results:step=2"), Error);
   EXPECT_THROW(parse_fault("explode:rank=0"), Error);
   EXPECT_THROW(parse_fault("throw:rank=one"), Error);
+  const auto sig = parse_fault("signal:sig=USR1:rank=1:job=finetune:step=4");
+  EXPECT_EQ(sig.kind, FaultKind::kSignal);
+  EXPECT_EQ(sig.signal, SIGUSR1);
+  EXPECT_EQ(sig.step, 4);
+  EXPECT_EQ(parse_fault("signal:sig=TERM").signal, SIGTERM);
+  EXPECT_THROW(parse_fault("signal:step=2"), Error);    // which signal?
+  EXPECT_THROW(parse_fault("signal:sig=KILL"), Error);  // only the stop signals
+  EXPECT_THROW(parse_fault("throw:sig=TERM"), Error);   // sig belongs to signal
+  EXPECT_EQ(parse_fault("kill:job=e2:step=7").kind, FaultKind::kKill);
 }
 
 TEST(GridFault, StageFaultFiresOnlyInItsStageAndRank) {
@@ -44,6 +60,29 @@ TEST(GridFault, StepFaultHookActsAtItsStep) {
   hook(3, loss);
   EXPECT_TRUE(std::isnan(loss.item<float>()));
   EXPECT_EQ(step_fault_hook(parse_fault("throw:job=head"), "finetune-e1", 0), nullptr);
+}
+
+// The kill fault leaves what a SIGKILL in the middle of a checkpoint write leaves: the previous
+// checkpoint as it was and a half-written temporary file beside it.
+TEST(GridFault, KillFaultDiesInsideTheCheckpointWrite) {
+  testing::TempDir dir;
+  const std::string path = dir.write("checkpoint.safetensors", "previous");
+  const auto hook = checkpoint_fault_hook(parse_fault("kill:rank=1:job=e2:step=7"), "ft-e2", 1);
+  ASSERT_NE(hook, nullptr);
+  EXPECT_EQ(checkpoint_fault_hook(parse_fault("kill:rank=1:job=e2:step=7"), "ft-e2", 0), nullptr);
+  EXPECT_EQ(step_fault_hook(parse_fault("kill:job=e2"), "ft-e2", 0), nullptr);
+  hook(6, path);  // before step 7: nothing happens
+  const pid_t child = fork();
+  if (child == 0) {
+    hook(12, path);
+    _exit(0);
+  }
+  int status = 0;
+  waitpid(child, &status, 0);
+  ASSERT_TRUE(WIFSIGNALED(status));
+  EXPECT_EQ(WTERMSIG(status), SIGKILL);
+  EXPECT_EQ(read_file(path), "previous");
+  EXPECT_EQ(dir.entries(), 2u);  // the checkpoint and a temporary file
 }
 
 TEST(GridFailureCauses, NameTheRanksThatFailed) {

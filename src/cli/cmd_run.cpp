@@ -103,8 +103,11 @@ Command setup_run(CLI::App& parent) {
                   "an embeddings.h5 from `bertgrid embed` to use (fingerprint must match)")
       ->type_name("FILE");
   app->add_option("--fault", o->fault,
-                  "inject a failure (tests): throw|nan[:rank=R][:job=SUBSTR][:step=S], or\n"
-                  "stage:NAME[:rank=R] (NAME a runner stage, e.g. \"resume scan\")")
+                  "inject a failure (tests): throw|nan[:rank=R][:job=SUBSTR][:step=S],\n"
+                  "signal:sig=TERM|USR1[:rank=R][:job=SUBSTR][:step=S] (raised in step S),\n"
+                  "kill[:rank=R][:job=SUBSTR][:step=S] (SIGKILL inside the first checkpoint\n"
+                  "write after step S), or stage:NAME[:rank=R] (NAME a runner stage, e.g.\n"
+                  "\"resume scan\")")
       ->type_name("SPEC");
   return {app, [o] { return run_run(*o); }};
 }

@@ -77,6 +77,7 @@ jobs::JobEnv job_env(const jobs::JobSpec& spec, const JobLoopInputs& in, const d
   env.resume = in.options.resume;
   env.context = context;
   env.fault = step_fault_hook(in.options.fault, spec.job_id, world.rank());
+  env.checkpoint_fault = checkpoint_fault_hook(in.options.fault, spec.job_id, world.rank());
   return env;
 }
 

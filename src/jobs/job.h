@@ -64,6 +64,9 @@ struct JobEnv {
   // Called with (step, this rank's loss sum) inside each training step; tests inject failures
   // through it (throw, or set the loss to NaN). Null in real runs.
   std::function<void(int64_t step, torch::Tensor& loss_sum)> fault;
+  // Called with (step, path) before each checkpoint write; tests kill the process in the middle
+  // of one through it. Null in real runs.
+  std::function<void(int64_t step, const std::string& path)> checkpoint_fault;
 };
 
 struct JobOutcome {

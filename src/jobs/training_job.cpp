@@ -158,6 +158,7 @@ JobOutcome run_training_job(const JobSpec& spec, const JobEnv& env, TrainingJobP
   }
   auto save = [&] {
     if (!env.write_outputs) return;
+    if (env.checkpoint_fault) env.checkpoint_fault(trainer.position().step, checkpoint);
     train::save_checkpoint(checkpoint, trainer, {{"job_id", spec.job_id}});
   };
   auto on_epoch_end = [&](int64_t epoch) {
