@@ -111,6 +111,12 @@ TEST(GridRun, SameMetricsWithOneTwoAndFourRanks) {
       const auto& p = placements.at(jobs[i].job_id);
       EXPECT_EQ(p.at("group").get<int>(), groups[i]) << "np " << np << " " << jobs[i].job_id;
       EXPECT_EQ(p.at("ranks"), json::array({groups[i]})) << jobs[i].job_id;
+      // The job's seconds, and the parts of them spent evaluating and writing its files.
+      const double seconds = p.at("seconds"), evaluating = p.at("evaluation_seconds"),
+                   writing = p.at("outputs_seconds");
+      EXPECT_GT(evaluating, 0) << jobs[i].job_id;
+      EXPECT_GT(writing, 0) << jobs[i].job_id;
+      EXPECT_LT(evaluating + writing, seconds) << jobs[i].job_id;
       used.insert(p.at("group").get<int>());
     }
     EXPECT_EQ(used, std::set<int>(groups.begin(), groups.end())) << "np " << np;

@@ -103,9 +103,14 @@ JobResult group_result(const jobs::JobSpec& spec, const JobLoopInputs& in, const
   for (int k = 0; k < group.size(); ++k) ranks.push_back(group.index() * group.size() + k);
   std::vector<int64_t> counts;
   for (const auto& c : examples) counts.push_back(std::stoll(c));
-  r.placement = {{"group", group.index()},   {"ranks", ranks},
-                 {"host", world.hostname()}, {"examples_per_rank", counts},
-                 {"seconds", seconds},       {"resumed_from_step", a.outcome.resumed_from_step}};
+  r.placement = {{"group", group.index()},
+                 {"ranks", ranks},
+                 {"host", world.hostname()},
+                 {"examples_per_rank", counts},
+                 {"seconds", seconds},
+                 {"evaluation_seconds", a.outcome.evaluation_seconds},
+                 {"outputs_seconds", a.outcome.outputs_seconds},
+                 {"resumed_from_step", a.outcome.resumed_from_step}};
   return r;
 }
 

@@ -75,6 +75,8 @@ struct JobOutcome {
   bool stopped = false;        // stopped at a step boundary on request, with a checkpoint
   int64_t local_examples = 0;  // training examples this rank computed
   int64_t resumed_from_step = 0;
+  double evaluation_seconds = 0;      // of the job's time: evaluations (each epoch's and the final)
+  double outputs_seconds = 0;         // and writing its files (record, history, predictions, model)
   std::vector<std::string> warnings;  // recoveries, e.g. a damaged checkpoint set aside
 };
 

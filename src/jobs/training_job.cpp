@@ -16,6 +16,12 @@ namespace bertgrid::jobs {
 namespace fs = std::filesystem;
 namespace {
 
+using Clock = std::chrono::steady_clock;
+
+double seconds_since(Clock::time_point start) {
+  return std::chrono::duration<double>(Clock::now() - start).count();
+}
+
 std::string predictions_csv(const EvalSplit& split, const train::Evaluation& ev) {
   std::ostringstream out;
   out.precision(9);
@@ -74,10 +80,19 @@ train::TrainerSettings trainer_settings(const JobSpec& spec, const JobEnv& env, 
   return settings;
 }
 
+// The test split's evaluation at the end of an epoch, kept for the end of the job.
+struct EpochEvaluation {
+  int64_t step = -1;  // the optimiser steps done when it ran
+  train::Evaluation test;
+};
+
 // The finished job's metrics: test (with its confusion matrix), train, and validation if any.
+// The test split's evaluation is the last epoch's when that ran on these weights (the final step).
 void evaluate_finished(const JobSpec& spec, const JobEnv& env, TrainingJobParts& parts,
-                       torch::nn::Module& module, JobRecord& r, train::Evaluation& test) {
-  test = evaluate_split(parts.test, spec.eval_batch_size, module, env.exec);
+                       torch::nn::Module& module, JobRecord& r, train::Evaluation& test,
+                       const train::Evaluation* final_epoch_test) {
+  test = final_epoch_test ? *final_epoch_test
+                          : evaluate_split(parts.test, spec.eval_batch_size, module, env.exec);
   auto train_ev = evaluate_split(parts.train, spec.eval_batch_size, module, env.exec);
   r.eval_loss = test.loss;
   r.eval_accHate = test.metrics.acc_hate;
@@ -134,7 +149,7 @@ void resume_from(const std::string& checkpoint, train::Trainer& trainer, const J
 }  // namespace
 
 JobOutcome run_training_job(const JobSpec& spec, const JobEnv& env, TrainingJobParts& parts) {
-  const auto start = std::chrono::steady_clock::now();
+  const auto start = Clock::now();
   FaultInjectingTask faulty(*parts.task, env, nullptr);
   train::TrainingTask& task = env.fault ? faulty : *parts.task;
   torch::nn::Module& module = task.module();
@@ -161,8 +176,13 @@ JobOutcome run_training_job(const JobSpec& spec, const JobEnv& env, TrainingJobP
     if (env.checkpoint_fault) env.checkpoint_fault(trainer.position().step, checkpoint);
     train::save_checkpoint(checkpoint, trainer, {{"job_id", spec.job_id}});
   };
+  EpochEvaluation last_epoch;
   auto on_epoch_end = [&](int64_t epoch) {
-    auto ev = evaluate_split(parts.test, spec.eval_batch_size, module, env.exec);
+    const auto evaluation = Clock::now();
+    last_epoch = {trainer.position().step,
+                  evaluate_split(parts.test, spec.eval_batch_size, module, env.exec)};
+    outcome.evaluation_seconds += seconds_since(evaluation);
+    const train::Evaluation& ev = last_epoch.test;
     trainer.history().push_back(
         {HistoryKind::kEval, trainer.position().step, double(epoch + 1), ev.loss, 0, 0});
     std::ostringstream line;
@@ -189,11 +209,16 @@ JobOutcome run_training_job(const JobSpec& spec, const JobEnv& env, TrainingJobP
     return outcome;
   }
   train::Evaluation test;
-  evaluate_finished(spec, env, parts, module, outcome.record, test);
-  outcome.record.train_seconds =
-      std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  const auto evaluation = Clock::now();
+  const bool final_epoch_evaluated = last_epoch.step == trainer.position().step;
+  evaluate_finished(spec, env, parts, module, outcome.record, test,
+                    final_epoch_evaluated ? &last_epoch.test : nullptr);
+  outcome.evaluation_seconds += seconds_since(evaluation);
+  outcome.record.train_seconds = seconds_since(start);
   outcome.record.status = JobStatus::kOk;
+  const auto outputs = Clock::now();
   if (env.write_outputs) write_job_outputs(env, parts, outcome, test, checkpoint);
+  outcome.outputs_seconds = seconds_since(outputs);
   return outcome;
 }
 

@@ -23,13 +23,23 @@ Evaluation evaluate(const std::function<torch::Tensor(const std::vector<int64_t>
     order = text::length_sorted_order(lengths);
   }
 
+  // Every batch's logits stay where the model put them until the pass ends, then come back in one
+  // copy (one wait for the device per pass, not one per batch).
   torch::NoGradGuard no_grad;
+  const auto batches = text::make_batches(order, batch_size);
+  std::vector<torch::Tensor> outs;
+  for (const auto& rows : batches) outs.push_back(logits(rows).to(torch::kFloat));
+  const torch::Tensor all = torch::cat(outs).to(torch::kCPU);
+
   Evaluation ev;
   ev.p_hate.assign(static_cast<size_t>(n), 0);
   ev.predictions.assign(static_cast<size_t>(n), 0);
   double loss_sum = 0;
-  for (const auto& rows : text::make_batches(order, batch_size)) {
-    torch::Tensor out = logits(rows).to(torch::kCPU, torch::kFloat);
+  int64_t offset = 0;
+  for (const auto& rows : batches) {
+    const auto size = static_cast<int64_t>(rows.size());
+    torch::Tensor out = all.narrow(0, offset, size);
+    offset += size;
     std::vector<int64_t> y;
     for (int64_t r : rows) y.push_back(labels[static_cast<size_t>(r)]);
     auto target = torch::tensor(y, torch::kInt64);
