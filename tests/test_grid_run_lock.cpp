@@ -20,15 +20,17 @@ namespace {
 
 using nlohmann::json;
 
-// A lock file as another run would have left it.
+// A lock file as another run would have left it, replaced whole (as a holder's heartbeat is).
 void write_lock(const TempDir& dir, const grid::LockHolder& h) {
-  dir.write(".bertgrid.lock", json{{"host", h.host},
-                                   {"pid", h.pid},
-                                   {"start_time", h.start_time},
-                                   {"slurm_job_id", h.slurm_job_id},
-                                   {"slurm_restart_count", h.slurm_restart_count},
-                                   {"heartbeat", h.heartbeat}}
-                                  .dump());
+  const std::string temp =
+      dir.write(".bertgrid.lock.next", json{{"host", h.host},
+                                            {"pid", h.pid},
+                                            {"start_time", h.start_time},
+                                            {"slurm_job_id", h.slurm_job_id},
+                                            {"slurm_restart_count", h.slurm_restart_count},
+                                            {"heartbeat", h.heartbeat}}
+                                           .dump());
+  fs::rename(temp, dir / ".bertgrid.lock");
 }
 
 int64_t lock_pid(const TempDir& dir) {

@@ -168,7 +168,8 @@ RunLock::RunLock(const std::string& dir, double stale_after, std::vector<std::st
     const std::string text = read_text(path_);
     const auto reason = stale_reason(path_, text, me_, stale_after);
     if (!reason) {
-      const auto holder = parse_holder(text);
+      // Read again: a lock created a moment ago may have been empty at the first read.
+      const auto holder = parse_holder(read_text(path_));
       throw Error(dir + " is in use by another bertgrid run (" +
                   (holder ? holder->describe() : "lock " + path_) +
                   "): wait for it to end, or use another --out");
