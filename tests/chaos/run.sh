@@ -70,19 +70,8 @@ expect_in() {  # TEXT LOG
 said() { grep -F -m 1 -- "$1" "$2" | sed 's/^\[[^]]*\] //' | cut -c 1-160; }
 # results.csv (without train_seconds) and history.csv of DIR equal the uninterrupted run's.
 same_as_ref() {
-  /usr/bin/python3 - "$T/ref/results.csv" "$1/results.csv" <<'EOF' || fail "$1: results differ"
-import csv, sys
-def rows(path):
-    with open(path, newline="") as f:
-        table = list(csv.DictReader(f))
-    for r in table:
-        r.pop("train_seconds")
-    return table
-a, b = rows(sys.argv[1]), rows(sys.argv[2])
-if not a or any(r["status"] != "ok" for r in a) or a != b:
-    sys.exit(f"{sys.argv[2]}: {[r['status'] for r in b]} differs from {sys.argv[1]}")
-EOF
-  cmp -s "$T/ref/history.csv" "$1/history.csv" || fail "$1/history.csv differs from the uninterrupted run's"
+  /usr/bin/python3 "$src/tests/same_results.py" --history "$T/ref" "$1" >/dev/null ||
+    fail "$1: results differ from the uninterrupted run's"
 }
 finetune_dir() { ls -d "$1"/jobs/finetune-e2*; }
 

@@ -118,27 +118,7 @@ expect_completed() {  # ID LOG...
   fi
 }
 # results.csv of run $1 and $2: equal but for train_seconds, every job ok.
-same_results() {
-  /usr/bin/python3 - "$1/results.csv" "$2/results.csv" <<'EOF'
-import csv, sys
-def rows(path):
-    with open(path, newline="") as f:
-        table = list(csv.DictReader(f))
-    for r in table:
-        r.pop("train_seconds")
-    return table
-a, b = rows(sys.argv[1]), rows(sys.argv[2])
-if not a or any(r["status"] != "ok" for r in a):
-    sys.exit(f"{sys.argv[1]}: not every job ok: {[r['status'] for r in a]}")
-if a != b:
-    for ra, rb in zip(a, b):
-        for k in ra:
-            if ra[k] != rb.get(k):
-                print(f"{ra['job_id']} {k}: {ra[k]} vs {rb.get(k)}", file=sys.stderr)
-    sys.exit(f"{sys.argv[1]} and {sys.argv[2]} differ ({len(a)} vs {len(b)} rows)")
-print(f"{len(a)} jobs equal")
-EOF
-}
+same_results() { /usr/bin/python3 "$src/tests/same_results.py" "$1" "$2"; }
 
 # Waits until job $1 trains the long job (rank 0's heartbeat in run dir $2 names it at step 3
 # or later); sets $step.
