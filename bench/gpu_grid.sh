@@ -64,10 +64,17 @@ python="${PYTHON:-python3}"
 
 # ---- build ---------------------------------------------------------------------------------
 torch_prefix="$("$python" -c 'import torch; print(torch.utils.cmake_prefix_path)' 2>/dev/null || true)"
+# OpenSSL: the machine's own libcrypto.so.3, with the headers the carry brings where the machine
+# has none (no libssl-dev there).
+crypto=()
+if [ -d "$deps/include/openssl" ] && [ ! -e /usr/include/openssl/evp.h ]; then
+  crypto=(-DOPENSSL_INCLUDE_DIR="$deps/include"
+    -DOPENSSL_CRYPTO_LIBRARY="$(ls /usr/lib/x86_64-linux-gnu/libcrypto.so.3 2>/dev/null)")
+fi
 configure() {
   cmake -S "$here" -B "$build" -G Ninja -DCMAKE_BUILD_TYPE=Release \
     ${torch_prefix:+-DCMAKE_PREFIX_PATH="$torch_prefix"} -DBERTGRID_EXTRA_PREFIX="$deps" \
-    -DBERTGRID_SHARED_DIR="$deps" "$@" >>"$log" 2>&1
+    -DBERTGRID_SHARED_DIR="$deps" "${crypto[@]}" "$@" >>"$log" 2>&1
 }
 bin="${BIN:-$build/bertgrid}"
 targets="${TARGETS:-bertgrid}"  # e.g. "bertgrid bertgrid_tests bertgrid_mpi_tests": one build
@@ -101,6 +108,9 @@ grep -m1 'bertgrid: Torch' "$log" >&2 || true
 build_s=$(elapsed)
 note "build done"
 "$bin" --help >/dev/null || exit 1
+# What the binary is, and the libcrypto it runs with (the machine's own).
+{ "$bin" --version; ls -l /usr/lib/x86_64-linux-gnu/libcrypto.so.3; ldd "$bin" | grep -i crypto; } \
+  2>&1 | tee -a "$log" >&2
 nvidia-smi --query-gpu=name,memory.total,driver_version --format=csv,noheader >>"$log" 2>&1 || true
 
 # ---- the paper grid, once per variant ------------------------------------------------------
