@@ -152,41 +152,10 @@ TEST(ReplaceFileNoSync, FailuresAreNamed) {
   EXPECT_EQ(dir.entries(), 1u);  // heartbeat/ only
 }
 
-TEST(AtomicPath, TempIsInSameFolderAndCommitRenames) {
-  TempDir dir;
-  const std::string path = dir / "model.h5";
-  AtomicPath out(path);
-  EXPECT_EQ(fs::path(out.temp()).parent_path(), dir.path());
-  EXPECT_NE(out.temp(), path);
-  EXPECT_TRUE(fs::exists(out.temp()));
-  EXPECT_FALSE(fs::exists(path));
-  std::ofstream(out.temp(), std::ios::binary) << "payload";
-  out.commit();
-  EXPECT_EQ(read_file(path), "payload");
-  EXPECT_FALSE(fs::exists(out.temp()));
-  EXPECT_EQ(dir.entries(), 1u);
-}
-
-TEST(AtomicPath, AbandonedTempIsRemovedAndTargetKept) {
-  TempDir dir;
-  const std::string path = dir / "model.h5";
-  write_file_atomic(path, "previous");
-  std::string temp;
-  {
-    AtomicPath out(path);
-    temp = out.temp();
-    std::ofstream(out.temp(), std::ios::binary) << "half-writ";
-  }  // no commit: e.g. the producer threw
-  EXPECT_FALSE(fs::exists(temp));
-  EXPECT_EQ(read_file(path), "previous");
-  EXPECT_EQ(dir.entries(), 1u);
-}
-
-TEST(AtomicPath, TwoAtOnceGetDistinctTemps) {
+TEST(AtomicFile, TwoAtOnceGetDistinctTemps) {
   TempDir dir;
   const std::string path = dir / "x";
-  AtomicPath a(path), b(path);
-  EXPECT_NE(a.temp(), b.temp());
+  AtomicFile a(path), b(path);
   EXPECT_EQ(dir.entries(), 2u);
 }
 

@@ -154,29 +154,4 @@ void replace_file_no_sync(const std::string& path, std::string_view bytes) {
   rename_over(temp, path, /*durable=*/false);
 }
 
-AtomicPath::AtomicPath(std::string path) : path_(std::move(path)) {
-  int raw = -1;
-  temp_ = create_temp_next_to(path_, &raw);
-  ::close(raw);
-}
-
-AtomicPath::~AtomicPath() {
-  if (!committed_) ::unlink(temp_.c_str());
-}
-
-void AtomicPath::commit() {
-  if (committed_) throw Error("AtomicPath::commit called twice for " + path_);
-  const int fd = ::open(temp_.c_str(), O_RDONLY | O_CLOEXEC);
-  if (fd < 0)
-    throw Error("cannot open " + temp_ + " (for " + path_ + ") to fsync: " + errno_text());
-  if (::fsync(fd) != 0) {
-    const std::string why = errno_text();
-    ::close(fd);
-    throw Error("cannot fsync " + temp_ + " (for " + path_ + "): " + why);
-  }
-  ::close(fd);
-  committed_ = true;  // rename_over removes the temp itself if the rename fails
-  rename_over(temp_, path_, /*durable=*/true);
-}
-
 }  // namespace bertgrid

@@ -43,26 +43,4 @@ void copy_file_atomic(const std::string& from, const std::string& to);
 // Readers still never see half a file; after a crash the file may be the previous one.
 void replace_file_no_sync(const std::string& path, std::string_view bytes);
 
-// For producers that write a file by name (HDF5, libtorch): write to temp(), then commit().
-// The temp file exists (empty) from construction, in the same folder as `path`.
-// If commit() is not reached, the destructor removes the temp file and `path` is untouched.
-class AtomicPath {
- public:
-  explicit AtomicPath(std::string path);
-  ~AtomicPath();
-  AtomicPath(const AtomicPath&) = delete;
-  AtomicPath& operator=(const AtomicPath&) = delete;
-
-  const std::string& path() const { return path_; }
-  const std::string& temp() const { return temp_; }
-  // fsyncs the temp file, renames it to path(), fsyncs the folder. Call once, after the producer
-  // has closed the temp file.
-  void commit();
-
- private:
-  std::string path_;
-  std::string temp_;
-  bool committed_ = false;
-};
-
 }  // namespace bertgrid

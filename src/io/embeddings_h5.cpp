@@ -241,10 +241,6 @@ Handle open_file(const std::string& path) {
                  path + ": cannot open as HDF5");
 }
 
-}  // namespace
-
-namespace {
-
 // The file's bytes, built in memory (HDF5's core driver without a backing store): nothing in
 // HDF5 touches the disk, so a full disk fails in the atomic writer, with every HDF5 close
 // checked and no half-closed file left for HDF5 to close again at exit.
