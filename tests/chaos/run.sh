@@ -73,6 +73,11 @@ same_as_ref() {
   /usr/bin/python3 "$src/tests/same_results.py" --history "$T/ref" "$1" >/dev/null ||
     fail "$1: results differ from the uninterrupted run's"
 }
+# resumed LOG DIR: `--resume` of DIR succeeds (the equality checks follow per scenario).
+resumed() {
+  grid "$1" - "$2" --resume
+  expect_status 0 "$1"
+}
 finetune_dir() { ls -d "$1"/jobs/finetune-e2*; }
 
 echo "| scenario | exit status | message | on disk |"
@@ -92,8 +97,7 @@ ft=$(finetune_dir "$d")
 [ -f "$ft/checkpoint.safetensors" ] || fail "kill9: the first epoch's checkpoint is gone"
 ls "$ft"/.checkpoint.safetensors.tmp.* >/dev/null 2>&1 || fail "kill9: no half-written checkpoint"
 on_disk="epoch-1 checkpoint intact, half-written temp file beside it"
-grid "$T/kill9-resume.log" - "$d" --resume
-expect_status 0 "$T/kill9-resume.log"
+resumed "$T/kill9-resume.log" "$d"
 expect_in "resumed at step 6" "$T/kill9-resume.log"
 same_as_ref "$d"
 row "kill -9 of a rank in a checkpoint write" "$killed (mpirun)" \
@@ -110,8 +114,7 @@ for sig in TERM:3 USR1:5; do
   n=$(find "$d/jobs" -name checkpoint.safetensors | wc -l)
   stopped_line=$(said ' pending; ' "$T/sig$name.log")
   cp -a "$d" "$T/stopped-$name"  # kept for the damaged-checkpoint scenario
-  grid "$T/sig$name-resume.log" - "$d" --resume
-  expect_status 0 "$T/sig$name-resume.log"
+  resumed "$T/sig$name-resume.log" "$d"
   same_as_ref "$d"
   row "SIG$name at step $step" 3 "$stopped_line" "$n checkpoints, manifest stopped; resume equal"
 done
@@ -124,8 +127,7 @@ expect_in "File too large" "$T/fullckpt.log"
 [ -z "$(ls "$d"/jobs/finetune-*/checkpoint.safetensors 2>/dev/null)" ] ||
   fail "fullckpt: a fine-tune's checkpoint was written"
 [ -z "$(find "$d" -name '*.tmp.*')" ] || fail "fullckpt: temporary files left: $(find "$d" -name '*.tmp.*')"
-grid "$T/fullckpt-resume.log" - "$d" --resume
-expect_status 0 "$T/fullckpt-resume.log"
+resumed "$T/fullckpt-resume.log" "$d"
 same_as_ref "$d"
 row "full disk in checkpoint writes" 1 "$(said 'File too large' "$T/fullckpt.log")" \
   "no checkpoint, no temp file; resume equal"
@@ -136,8 +138,7 @@ grid "$T/fullh5.log" 16 "$d"
 expect_status 1 "$T/fullh5.log"
 expect_in "File too large" "$T/fullh5.log"
 [ -z "$(find "$d" -name '*.h5*')" ] || fail "fullh5: an HDF5 file was left"
-grid "$T/fullh5-resume.log" - "$d" --resume
-expect_status 0 "$T/fullh5-resume.log"
+resumed "$T/fullh5-resume.log" "$d"
 same_as_ref "$d"
 row "full disk in the HDF5 write" 1 "$(said 'File too large' "$T/fullh5.log")" \
   "no embeddings.h5, no temp file; resume equal"
@@ -227,8 +228,7 @@ d=$T/damagedckpt
 cp -a "$T/stopped-USR1" "$d"
 ckpt=$(ls "$(finetune_dir "$d")"/checkpoint.safetensors)
 truncate -s 1000 "$ckpt"
-grid "$T/damagedckpt.log" - "$d" --resume
-expect_status 0 "$T/damagedckpt.log"
+resumed "$T/damagedckpt.log" "$d"
 [ -f "$ckpt.corrupt" ] || fail "damagedckpt: the checkpoint was not set aside"
 warning=$(/usr/bin/python3 -c "import json; print(json.load(open('$d/manifest.json'))['warnings'][0])")
 [[ $warning == *.corrupt* ]] || fail "damagedckpt: manifest.json's warning: $warning"
@@ -241,8 +241,7 @@ head -c 40 "${heads[0]}/record.json" >"${heads[0]}/record.json.cut"
 mv "${heads[0]}/record.json.cut" "${heads[0]}/record.json"
 echo "step,not,a,history" >"${heads[1]}/history.csv"
 echo "not hdf5" >"$d/embeddings.h5"
-grid "$T/damaged.log" - "$d" --resume
-expect_status 0 "$T/damaged.log"
+resumed "$T/damaged.log" "$d"
 n=$(/usr/bin/python3 -c "import json; print(len(json.load(open('$d/manifest.json'))['warnings']))")
 [ "$n" -ge 3 ] || fail "damaged: manifest.json lists $n warnings, expected 3 or more"
 same_as_ref "$d"
