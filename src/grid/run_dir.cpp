@@ -49,6 +49,11 @@ std::string config_hash(const RunConfig& cfg) {
   return sha256_hex(cfg.text);
 }
 
+bool is_shard_folder_name(const std::string& name) {
+  static const std::regex shard("shard-[0-9]+-of-[0-9]+");
+  return std::regex_match(name, shard);
+}
+
 bool is_bertgrid_name(const std::string& name) {
   static const std::set<std::string> names = {"config.toml",
                                               "history.csv",
@@ -65,8 +70,7 @@ bool is_bertgrid_name(const std::string& name) {
                                               "embeddings_pca.png",
                                               kRunLock,
                                               kRunMarker};
-  static const std::regex shard("shard-[0-9]+-of-[0-9]+");
-  if (names.count(name) || name.rfind("results.", 0) == 0 || std::regex_match(name, shard))
+  if (names.count(name) || name.rfind("results.", 0) == 0 || is_shard_folder_name(name))
     return true;
   // The atomic writer's temporary file for NAME: ".NAME.tmp.<suffix>".
   const auto tmp = name.find(".tmp.");

@@ -27,6 +27,8 @@ std::string config_hash(const RunConfig& cfg);  // SHA-256 of the config file's 
 
 // Whether `name` (one entry of a run directory) is one that bertgrid or its report makes.
 bool is_bertgrid_name(const std::string& name);
+// Whether `name` is a shard's folder, shard-K-of-N (see shard_dir_name in grid/plan.h).
+bool is_shard_folder_name(const std::string& name);
 
 // The entries of `dir` that are not bertgrid's, sorted (none when `dir` does not exist).
 std::vector<std::string> foreign_entries(const std::string& dir);

@@ -9,16 +9,15 @@
 #include <cstdlib>
 #include <cstring>
 #include <filesystem>
-#include <fstream>
 #include <iostream>
 #include <nlohmann/json.hpp>
 #include <optional>
-#include <regex>
 #include <sstream>
 #include <thread>
 
 #include "core/atomic_file.h"
 #include "core/error.h"
+#include "core/file_read.h"
 #include "grid/run_dir.h"
 
 namespace bertgrid::grid {
@@ -37,11 +36,19 @@ std::string host_name() {
   return host;
 }
 
+// The file's bytes, or "" when it cannot be read (a lock released meanwhile, a process gone).
+std::string read_text(const std::string& path) {
+  try {
+    return read_file(path);
+  } catch (const Error&) {
+    return "";
+  }
+}
+
 // Field 22 of /proc/PID/stat (the start time in clock ticks since boot), or -1 when the process
 // does not exist. The command name (field 2) may hold spaces: fields are counted after its ')'.
 int64_t process_start_time(int64_t pid) {
-  std::ifstream in("/proc/" + std::to_string(pid) + "/stat");
-  std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  const std::string text = read_text("/proc/" + std::to_string(pid) + "/stat");
   const auto close = text.rfind(')');
   if (close == std::string::npos) return -1;
   std::istringstream fields(text.substr(close + 2));
@@ -81,11 +88,6 @@ std::optional<LockHolder> parse_holder(const std::string& text) {
   } catch (const nlohmann::json::exception&) {
     return std::nullopt;
   }
-}
-
-std::string read_text(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  return std::string((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
 }
 
 // Creates `path` with O_EXCL holding `text`; false when it exists.
@@ -214,12 +216,11 @@ void RunLock::refresh_if_due() {
 
 std::vector<std::unique_ptr<RunLock>> lock_shard_folders(const std::string& dir, double stale_after,
                                                          std::vector<std::string>& notes) {
-  static const std::regex shard("shard-[0-9]+-of-[0-9]+");
   std::vector<std::unique_ptr<RunLock>> locks;
   if (!fs::is_directory(dir)) return locks;
   for (const auto& entry : fs::directory_iterator(dir)) {
     const std::string name = entry.path().filename().string();
-    if (entry.is_directory() && std::regex_match(name, shard))
+    if (entry.is_directory() && is_shard_folder_name(name))
       locks.push_back(std::make_unique<RunLock>(entry.path().string(), stale_after, notes));
   }
   return locks;
