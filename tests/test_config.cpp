@@ -151,6 +151,19 @@ TEST(Config, GraphSwitchesAreReadAndChecked) {
             "c.toml:7:15: 'run.cuda_graphs' needs a CUDA device, but run.device is \"cpu\"");
 }
 
+TEST(Config, PackingIsAutoUnlessSet) {
+  EXPECT_EQ(parse_run_config(kMinimal, "c.toml").run.packing, bertgrid::Packing::kAuto);
+  EXPECT_EQ(
+      parse_run_config(std::string(kMinimal) + "[run]\npacking = \"on\"\n", "c.toml").run.packing,
+      bertgrid::Packing::kOn);
+  EXPECT_EQ(
+      parse_run_config(std::string(kMinimal) + "[run]\npacking = \"off\"\n", "c.toml").run.packing,
+      bertgrid::Packing::kOff);
+  const auto error = error_of(std::string(kMinimal) + "[run]\npacking = \"yes\"\n");
+  EXPECT_NE(error.find("'run.packing'"), std::string::npos) << error;
+  EXPECT_NE(error.find("\"auto\", \"on\" or \"off\""), std::string::npos) << error;
+}
+
 TEST(Config, ChoicesAreReadAsTypes) {
   const auto cfg =
       parse_run_config(std::string(kMinimal) +

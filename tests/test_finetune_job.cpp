@@ -200,6 +200,39 @@ TEST(FinetuneJob, PaddingToAMultipleChangesOnlyRounding) {
   EXPECT_NE(run(1, true).history.front().loss, run(32, true).history.front().loss);
 }
 
+// run.packing: without dropout, packed evaluations (auto) and packed training (on) give the
+// padded run's losses and metrics up to float rounding; with dropout, packed training draws its
+// masks over other shapes, so its losses differ.
+TEST(FinetuneJob, PackingChangesOnlyRoundingWithoutDropout) {
+  auto run = [](Packing packing, bool dropout) {
+    auto cfg = tiny_config();
+    if (!dropout)
+      cfg.model.arch.dropout = cfg.model.arch.attention_dropout =
+          cfg.model.arch.seq_classif_dropout = 0;
+    const auto data = tiny_data(cfg);
+    TempDir dir;
+    auto env = tiny_env(cfg, data, dir / "job");
+    env.exec.packing = packing;
+    auto outcome = jobs::run_finetune(tiny_spec(cfg, 1), env);
+    EXPECT_EQ(outcome.record.status, JobStatus::kOk);
+    return outcome;
+  };
+  const auto padded = run(Packing::kOff, false);
+  for (Packing packing : {Packing::kAuto, Packing::kOn}) {
+    const auto packed = run(packing, false);
+    ASSERT_EQ(packed.history.size(), padded.history.size());
+    for (size_t i = 0; i < padded.history.size(); ++i)
+      EXPECT_NEAR(packed.history[i].loss, padded.history[i].loss, 1e-5 * padded.history[i].loss)
+          << to_string(packing) << " " << to_string(padded.history[i].kind) << " step "
+          << padded.history[i].step;
+    EXPECT_NEAR(packed.record.eval_loss, padded.record.eval_loss, 1e-5 * padded.record.eval_loss);
+    EXPECT_EQ(packed.record.confusion, padded.record.confusion) << to_string(packing);
+  }
+  const auto with_dropout = run(Packing::kOff, true);
+  EXPECT_EQ(run(Packing::kAuto, true).history.front().loss, with_dropout.history.front().loss);
+  EXPECT_NE(run(Packing::kOn, true).history.front().loss, with_dropout.history.front().loss);
+}
+
 // finetune.group_by_length: the job trains on HF's length-grouped batches, a different batch
 // composition (so a different first logged loss) over the same rows and steps.
 TEST(FinetuneJob, GroupByLengthRegroupsTheBatches) {

@@ -17,11 +17,13 @@ struct Trace {
   const char* name;        // the trace: train_trace or train_strong
   const char* final_file;  // its final parameters
   double weight_tol;       // on the final parameters, absolute
+  const char* packing;     // --packing: each step's sentences padded (off) or packed (on)
 };
 
 class GoldenReplay : public ::testing::TestWithParam<Trace> {};
 
-std::string replay_args(const nlohmann::json& golden, const std::string& out) {
+std::string replay_args(const nlohmann::json& golden, const std::string& out,
+                        const std::string& packing) {
   std::ostringstream args;
   args.precision(17);
   args << "replay --model " << shared_path("golden/tiny-distilbert") << " --batches "
@@ -29,7 +31,7 @@ std::string replay_args(const nlohmann::json& golden, const std::string& out) {
        << golden.at("total_steps").get<int>() << " --lr " << golden.at("lr").get<double>()
        << " --weight-decay " << golden.at("weight_decay").get<double>() << " --warmup-steps "
        << golden.at("warmup_steps").get<int>() << " --max-grad-norm "
-       << golden.at("max_grad_norm").get<double>() << " --out " << out;
+       << golden.at("max_grad_norm").get<double>() << " --out " << out << " --packing " << packing;
   return args.str();
 }
 
@@ -41,7 +43,7 @@ TEST_P(GoldenReplay, StepsAndFinalWeightsMatchPyTorch) {
       nlohmann::json::parse(read_file(shared_path(std::string("golden/") + trace.name + ".json")));
   TempDir dir;
   const std::string final_path = dir / "final.safetensors";
-  auto r = run_bertgrid(dir, replay_args(golden, final_path));
+  auto r = run_bertgrid(dir, replay_args(golden, final_path, trace.packing));
   ASSERT_EQ(r.status, 0) << r.err;
 
   // Per step: loss, grad norm before clipping, learning rate within 1e-5.
@@ -80,11 +82,15 @@ TEST_P(GoldenReplay, StepsAndFinalWeightsMatchPyTorch) {
   std::cout << trace.name << ": max |param - golden| = " << worst << "\n";
 }
 
-INSTANTIATE_TEST_SUITE_P(Golden, GoldenReplay,
-                         ::testing::Values(Trace{"train_trace", "train_final.safetensors", 1e-5},
-                                           Trace{"train_strong", "train_strong_final.safetensors",
-                                                 5e-5}),
-                         [](const auto& info) { return std::string(info.param.name); });
+INSTANTIATE_TEST_SUITE_P(
+    Golden, GoldenReplay,
+    ::testing::Values(Trace{"train_trace", "train_final.safetensors", 1e-5, "off"},
+                      Trace{"train_strong", "train_strong_final.safetensors", 5e-5, "off"},
+                      Trace{"train_trace", "train_final.safetensors", 1e-5, "on"},
+                      Trace{"train_strong", "train_strong_final.safetensors", 5e-5, "on"}),
+    [](const auto& info) {
+      return std::string(info.param.name) + "_packing_" + info.param.packing;
+    });
 
 TEST(Replay, RejectsBatchesWithoutLabels) {
   TempDir dir;

@@ -42,6 +42,14 @@ enum class Precision {
   kBf16,  // autocast: matrix products in bfloat16
 };
 
+// Packed batches: the sentences of a batch laid end to end in rows, attention kept within each
+// sentence (model/packing.h), instead of each sentence padded to the batch's longest.
+enum class Packing {
+  kAuto,  // evaluations and the embedding stage packed (results change only by float rounding)
+  kOn,    // training packed too (dropout masks then differ from a padded run's)
+  kOff,   // nothing packed
+};
+
 enum class DeviceChoice {
   kAuto,  // a GPU when libtorch sees one, else the CPU
   kCpu,
@@ -95,6 +103,11 @@ template <>
 struct ChoiceNames<Precision> {
   static constexpr const char* kWhat = "precision";
   static constexpr std::array<const char*, 2> kNames = {"fp32", "bf16"};
+};
+template <>
+struct ChoiceNames<Packing> {
+  static constexpr const char* kWhat = "packing";
+  static constexpr std::array<const char*, 3> kNames = {"auto", "on", "off"};
 };
 template <>
 struct ChoiceNames<DeviceChoice> {

@@ -297,6 +297,7 @@ void read_run(TableReader& u, RunSettings& run) {
   u.read("epoch_checkpoints", run.epoch_checkpoints);
   u.read("cuda_graphs", run.cuda_graphs);
   u.read("pad_to_multiple_of", run.pad_to_multiple_of);
+  u.read("packing", run.packing);
 }
 
 // Reads the section `key` of the root, if present, with `read_section`; unknown keys are errors.

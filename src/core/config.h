@@ -87,6 +87,9 @@ struct RunSettings {
   // Token batches are padded to a multiple of this (never beyond the model's positions): padding
   // is masked, so only float rounding changes; fewer distinct shapes for graphs and kernels.
   int64_t pad_to_multiple_of = 1;
+  // Packed batches (see Packing): "auto" packs evaluations and the embedding stage, "on" training
+  // too, "off" nothing.
+  Packing packing = Packing::kAuto;
 };
 
 struct RunConfig {

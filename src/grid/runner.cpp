@@ -120,6 +120,9 @@ void say_run(const GridOptions& opt, const Startup& s, const Plan& plan, const d
           (exec.pad_to_multiple_of > 1
                ? ", padded to multiples of " + std::to_string(exec.pad_to_multiple_of)
                : std::string()) +
+          (exec.packing == Packing::kOff
+               ? std::string()
+               : (exec.packs_training() ? ", packed batches" : ", packed evaluation batches")) +
           "\n  " + std::to_string(world.size()) + " ranks in " + std::to_string(group.count()) +
           " group(s) of " + std::to_string(group.size()) + ", " + s.threads_text +
           " thread(s) per rank, " + std::to_string(plan.jobs.size()) + " jobs:\n" +

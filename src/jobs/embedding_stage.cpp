@@ -203,6 +203,7 @@ EmbeddingStageResult run_embedding_stage(const RunConfig& cfg, const PreparedDat
   options.pad_id = data.pad_id;
   options.device = exec.device;
   options.bf16 = exec.bf16;
+  options.packed = exec.packs_evaluation();  // not in the fingerprint: only rounding changes
   classifier->to(exec.device);
   std::vector<std::string> names;
   for (auto s : options.strategies) names.push_back(to_string(s));

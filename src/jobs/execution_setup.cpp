@@ -34,6 +34,7 @@ train::Execution make_execution(const RunConfig& cfg, int local_rank, int local_
   exec.async_copies = cfg.run.async_copies;
   exec.cuda_graphs = cfg.run.cuda_graphs;
   exec.pad_to_multiple_of = cfg.run.pad_to_multiple_of;
+  exec.packing = cfg.run.packing;
   if (exec.cuda_graphs && !exec.device.is_cuda())
     throw Error(
         "run.cuda_graphs = true needs a GPU, but this rank runs on the CPU (run.device = \"" +

@@ -1,8 +1,11 @@
 #include "jobs/finetune.h"
 
+#include <algorithm>
+
 #include "jobs/model_source.h"
 #include "jobs/training_job.h"
 #include "model/hf_dir.h"
+#include "model/packing.h"
 #include "train/batching.h"
 
 namespace bertgrid::jobs {
@@ -10,55 +13,97 @@ namespace {
 
 using model::DistilBertForSequenceClassification;
 
-// How token batches are padded: to the run's multiple, within the model's positions.
-train::PadTo pad_to(const train::Execution& exec, const model::DistilBertConfig& arch) {
-  return train::PadTo{exec.pad_to_multiple_of, arch.max_position_embeddings};
+// How token batches are padded: to the run's multiple, within the model's positions; and how
+// they are packed (model/packing.h): rows at least `row_length` long (0: the batch's longest),
+// rounded to the same multiple.
+struct TokenLayout {
+  train::PadTo pad;
+  bool packed = false;
+  int64_t row_length = 0;
+};
+
+TokenLayout padded_layout(const train::Execution& exec, const model::DistilBertConfig& arch) {
+  return TokenLayout{train::PadTo{exec.pad_to_multiple_of, arch.max_position_embeddings}};
 }
 
-// Rows of a tokenized split -> a padded batch on the device -> logits.
+// The longest of ids[rows].
+int64_t longest_of(const TokenizedSplit& split, const std::vector<int64_t>& rows) {
+  int64_t longest = 0;
+  for (int64_t r : rows)
+    longest = std::max(longest, static_cast<int64_t>(split.ids.at(static_cast<size_t>(r)).size()));
+  return longest;
+}
+
+model::PackedBatch pack(const TokenizedSplit& split, const std::vector<int64_t>& rows,
+                        int64_t pad_id, const TokenLayout& layout) {
+  const int64_t width =
+      model::packed_row_length(longest_of(split, rows), layout.row_length, layout.pad.multiple);
+  return model::pack_sentences(split.ids, rows, pad_id, width, layout.pad.limit);
+}
+
+// Rows of a tokenized split -> a padded or packed batch on the device -> logits.
 torch::Tensor split_logits(DistilBertForSequenceClassification& model, const TokenizedSplit& split,
                            const std::vector<int64_t>& rows, int64_t pad_id,
-                           const train::Execution& exec, const train::PadTo& pad) {
-  auto batch = train::pad_batch(split.ids, split.labels, rows, pad_id, exec, pad);
+                           const train::Execution& exec, const TokenLayout& layout) {
+  if (layout.packed) {
+    const auto b = pack(split, rows, pad_id, layout);
+    return model->forward_packed(exec.to_device(b.input_ids), exec.to_device(b.position_ids),
+                                 exec.to_device(b.segment_ids), exec.to_device(b.cls_index));
+  }
+  auto batch = train::pad_batch(split.ids, split.labels, rows, pad_id, exec, layout.pad);
   return model->forward(batch.input_ids, batch.attention_mask);
 }
 
-// The inputs are {input_ids, attention_mask, labels}, padded on the host.
+// The inputs are {input_ids, attention_mask, labels}, padded on the host, or packed:
+// {input_ids, position_ids, segment_ids, cls_index, labels}.
 class FinetuneTask : public train::TrainingTask {
  public:
   FinetuneTask(DistilBertForSequenceClassification model, const TokenizedSplit& train,
-               int64_t pad_id, const train::PadTo& pad)
-      : model_(std::move(model)), train_(train), pad_id_(pad_id), pad_(pad) {}
+               int64_t pad_id, const TokenLayout& layout)
+      : model_(std::move(model)), train_(train), pad_id_(pad_id), layout_(layout) {}
 
   torch::nn::Module& module() override { return *model_; }
   int64_t num_train() const override { return train_.size(); }
   train::TaskInputs inputs(const std::vector<int64_t>& rows) override {
-    auto b = train::pad_batch(train_.ids, train_.labels, rows, pad_id_, torch::kCPU, pad_);
+    if (layout_.packed) {
+      const auto b = pack(train_, rows, pad_id_, layout_);
+      return {b.input_ids, b.position_ids, b.segment_ids, b.cls_index, labels_of(rows)};
+    }
+    auto b = train::pad_batch(train_.ids, train_.labels, rows, pad_id_, torch::kCPU, layout_.pad);
     return {b.input_ids, b.attention_mask, b.labels};
   }
   std::vector<int64_t> lengths() const override { return train_.lengths; }
   torch::Tensor loss_sum(const train::TaskInputs& in) override {
-    auto logits = model_->forward(in.at(0), in.at(1));
+    const auto logits = layout_.packed
+                            ? model_->forward_packed(in.at(0), in.at(1), in.at(2), in.at(3))
+                            : model_->forward(in.at(0), in.at(1));
     return torch::nn::functional::cross_entropy(
-        logits, in.at(2), torch::nn::functional::CrossEntropyFuncOptions().reduction(torch::kSum));
+        logits, in.back(), torch::nn::functional::CrossEntropyFuncOptions().reduction(torch::kSum));
   }
 
  private:
   DistilBertForSequenceClassification model_;
   const TokenizedSplit& train_;
   int64_t pad_id_;
-  train::PadTo pad_;
+  TokenLayout layout_;
+
+  torch::Tensor labels_of(const std::vector<int64_t>& rows) const {
+    auto labels = torch::empty({static_cast<int64_t>(rows.size())}, torch::kInt64);
+    for (size_t i = 0; i < rows.size(); ++i)
+      labels[static_cast<int64_t>(i)] = train_.labels.at(static_cast<size_t>(rows[i]));
+    return labels;
+  }
 };
 
 EvalSplit eval_split(DistilBertForSequenceClassification model, const TokenizedSplit& split,
-                     int64_t pad_id, const train::Execution& exec, const train::PadTo& pad) {
+                     int64_t pad_id, const train::Execution& exec, const TokenLayout& layout) {
   EvalSplit e;
   e.name = split.name;
   e.labels = split.labels;
   e.lengths = split.lengths;
   e.file_ids = split.file_ids;
-  e.logits = [model, &split, pad_id, exec, pad](const std::vector<int64_t>& rows) mutable {
-    return split_logits(model, split, rows, pad_id, exec, pad);
+  e.logits = [model, &split, pad_id, exec, layout](const std::vector<int64_t>& rows) mutable {
+    return split_logits(model, split, rows, pad_id, exec, layout);
   };
   return e;
 }
@@ -75,14 +120,20 @@ JobOutcome run_finetune(const JobSpec& spec, const JobEnv& env) {
   if (!report.empty()) env.context.progress(spec.job_id + ": " + report);
   model->to(env.exec.device);
 
-  const train::PadTo pad = pad_to(env.exec, arch);
-  FinetuneTask task(model, data.train, data.pad_id, pad);
+  // Training rows are packed at least max_length long (few shapes, for CUDA graphs);
+  // evaluation batches, sorted by length, in rows as long as their longest sentence.
+  TokenLayout training = padded_layout(env.exec, arch);
+  training.packed = env.exec.packs_training();
+  training.row_length = cfg.data.max_length;
+  TokenLayout evaluation = padded_layout(env.exec, arch);
+  evaluation.packed = env.exec.packs_evaluation();
+  FinetuneTask task(model, data.train, data.pad_id, training);
   TrainingJobParts parts;
   parts.task = &task;
-  parts.train = eval_split(model, data.train, data.pad_id, env.exec, pad);
-  parts.test = eval_split(model, data.test, data.pad_id, env.exec, pad);
+  parts.train = eval_split(model, data.train, data.pad_id, env.exec, evaluation);
+  parts.test = eval_split(model, data.test, data.pad_id, env.exec, evaluation);
   if (data.validation)
-    parts.validation = eval_split(model, *data.validation, data.pad_id, env.exec, pad);
+    parts.validation = eval_split(model, *data.validation, data.pad_id, env.exec, evaluation);
   if (cfg.run.save_models)
     parts.save_model = [&](const std::string& dir) {
       model::save_pretrained(dir + "/model", model, arch, vocab);

@@ -30,6 +30,18 @@ torch::nn::LayerNorm make_layer_norm(int64_t dim) {
 
 }  // namespace
 
+// ---- Attention masks --------------------------------------------------------------------------
+
+torch::Tensor blocked_padding(const torch::Tensor& attention_mask) {
+  const int64_t bs = attention_mask.size(0);
+  return (attention_mask == 0).view({bs, 1, 1, attention_mask.size(1)});  // (bs, 1, 1, k_length)
+}
+
+torch::Tensor blocked_segments(const torch::Tensor& segment_ids) {
+  // (bs, R, 1) != (bs, 1, R) -> (bs, R, R) -> (bs, 1, R, R)
+  return (segment_ids.unsqueeze(2) != segment_ids.unsqueeze(1)).unsqueeze(1);
+}
+
 // ---- Embeddings -------------------------------------------------------------------------------
 
 void fill_sinusoidal_embeddings(torch::Tensor& weight) {
@@ -63,21 +75,24 @@ EmbeddingsImpl::EmbeddingsImpl(const DistilBertConfig& config)
   dropout = register_module("dropout", torch::nn::Dropout(config.dropout));
 }
 
-torch::Tensor EmbeddingsImpl::forward(const torch::Tensor& input_ids) {
+torch::Tensor EmbeddingsImpl::forward(const torch::Tensor& input_ids,
+                                      const torch::Tensor& position_ids_in) {
   const int64_t seq_length = input_ids.size(1);
-  if (seq_length > max_position_embeddings_) {
-    throw Error("DistilBERT: sequence length " + std::to_string(seq_length) +
-                " exceeds max_position_embeddings (" + std::to_string(max_position_embeddings_) +
-                ")");
+  auto position_ids = position_ids_in;  // (bs, max_seq_length)
+  if (!position_ids.defined()) {
+    if (seq_length > max_position_embeddings_) {
+      throw Error("DistilBERT: sequence length " + std::to_string(seq_length) +
+                  " exceeds max_position_embeddings (" + std::to_string(max_position_embeddings_) +
+                  ")");
+    }
+    const auto long_options = torch::TensorOptions().dtype(torch::kLong).device(input_ids.device());
+    position_ids = torch::arange(seq_length, long_options).unsqueeze(0).expand_as(input_ids);
   }
-  const auto long_options = torch::TensorOptions().dtype(torch::kLong).device(input_ids.device());
-  auto position_ids = torch::arange(seq_length, long_options);    // (max_seq_length)
-  position_ids = position_ids.unsqueeze(0).expand_as(input_ids);  // (bs, max_seq_length)
-  auto input_embeds = word_embeddings(input_ids);                 // (bs, max_seq_length, dim)
-  auto position_embeds = position_embeddings(position_ids);       // (bs, max_seq_length, dim)
-  auto embeddings = input_embeds + position_embeds;               // (bs, max_seq_length, dim)
-  embeddings = LayerNorm(embeddings);                             // (bs, max_seq_length, dim)
-  embeddings = dropout(embeddings);                               // (bs, max_seq_length, dim)
+  auto input_embeds = word_embeddings(input_ids);            // (bs, max_seq_length, dim)
+  auto position_embeds = position_embeddings(position_ids);  // (bs, max_seq_length, dim)
+  auto embeddings = input_embeds + position_embeds;          // (bs, max_seq_length, dim)
+  embeddings = LayerNorm(embeddings);                        // (bs, max_seq_length, dim)
+  embeddings = dropout(embeddings);                          // (bs, max_seq_length, dim)
   return embeddings;
 }
 
@@ -106,9 +121,8 @@ void MultiHeadSelfAttentionImpl::set_use_sdpa(bool use) {
 torch::Tensor MultiHeadSelfAttentionImpl::forward(const torch::Tensor& query,
                                                   const torch::Tensor& key,
                                                   const torch::Tensor& value,
-                                                  const torch::Tensor& mask) {
+                                                  const torch::Tensor& blocked) {
   const int64_t bs = query.size(0);
-  const int64_t k_length = key.size(1);
   const int64_t dim_per_head = dim_ / n_heads_;
 
   // (bs, len, dim) -> (bs, n_heads, len, dim_per_head)
@@ -124,25 +138,24 @@ torch::Tensor MultiHeadSelfAttentionImpl::forward(const torch::Tensor& query,
   auto k = shape(k_lin(key));    // (bs, n_heads, k_length, dim_per_head)
   auto v = shape(v_lin(value));  // (bs, n_heads, k_length, dim_per_head)
 
-  torch::Tensor padding;  // (bs, 1, 1, k_length), true where the key is padding
-  if (mask.defined()) padding = (mask == 0).view({bs, 1, 1, k_length});
+  // Masked scores get the dtype's lowest finite value, not -inf: a query whose keys were all
+  // masked would otherwise turn to NaN.
   const torch::Scalar lowest = lowest_value(q.scalar_type());
 
   torch::Tensor context;
   if (use_sdpa_) {
-    torch::Tensor additive;  // (bs, 1, 1, k_length): 0 to attend, lowest for padding
-    if (padding.defined()) {
-      additive = torch::zeros({bs, 1, 1, k_length}, q.options()).masked_fill(padding, lowest);
-    }
+    torch::Tensor additive;  // blocked's shape: 0 to attend, lowest where blocked
+    if (blocked.defined())
+      additive = torch::zeros(blocked.sizes(), q.options()).masked_fill(blocked, lowest);
     const double p = is_training() ? dropout->options.p() : 0.0;
     // (bs, n_heads, q_length, dim_per_head)
     context = compat::scaled_dot_product_attention(q, k, v, additive, p);
   } else {
     q = q / std::sqrt(static_cast<double>(dim_per_head));  // (bs, n_heads, q_length, dim_per_head)
     auto scores = torch::matmul(q, k.transpose(2, 3));     // (bs, n_heads, q_length, k_length)
-    if (padding.defined()) {
+    if (blocked.defined()) {
       // (bs, n_heads, q_length, k_length)
-      scores = scores.masked_fill(padding.expand_as(scores), lowest);
+      scores = scores.masked_fill(blocked.expand_as(scores), lowest);
     }
     auto weights = torch::softmax(scores, -1);  // (bs, n_heads, q_length, k_length)
     weights = dropout(weights);                 // (bs, n_heads, q_length, k_length)
@@ -177,9 +190,8 @@ TransformerBlockImpl::TransformerBlockImpl(const DistilBertConfig& config) {
   output_layer_norm = register_module("output_layer_norm", make_layer_norm(config.dim));
 }
 
-torch::Tensor TransformerBlockImpl::forward(const torch::Tensor& x,
-                                            const torch::Tensor& attn_mask) {
-  auto sa_output = attention(x, x, x, attn_mask);    // (bs, seq_length, dim)
+torch::Tensor TransformerBlockImpl::forward(const torch::Tensor& x, const torch::Tensor& blocked) {
+  auto sa_output = attention(x, x, x, blocked);      // (bs, seq_length, dim)
   sa_output = sa_layer_norm(sa_output + x);          // (bs, seq_length, dim)
   auto ffn_output = ffn(sa_output);                  // (bs, seq_length, dim)
   return output_layer_norm(ffn_output + sa_output);  // (bs, seq_length, dim)
@@ -191,14 +203,14 @@ TransformerImpl::TransformerImpl(const DistilBertConfig& config) {
 }
 
 std::vector<torch::Tensor> TransformerImpl::forward(const torch::Tensor& x,
-                                                    const torch::Tensor& attn_mask) {
+                                                    const torch::Tensor& blocked) {
   std::vector<torch::Tensor> hidden_states;
   hidden_states.reserve(layer->size() + 1);
   auto hidden_state = x;  // (bs, seq_length, dim)
   hidden_states.push_back(hidden_state);
   for (const auto& block : *layer) {
     auto* layer_module = block->as<TransformerBlockImpl>();
-    hidden_state = layer_module->forward(hidden_state, attn_mask);  // (bs, seq_length, dim)
+    hidden_state = layer_module->forward(hidden_state, blocked);  // (bs, seq_length, dim)
     hidden_states.push_back(hidden_state);
   }
   return hidden_states;
@@ -221,8 +233,23 @@ std::vector<torch::Tensor> DistilBertModelImpl::forward(const torch::Tensor& inp
   if (attention_mask.defined() && attention_mask.sizes() != input_ids.sizes()) {
     throw Error("DistilBERT: attention_mask shape must equal input_ids shape");
   }
-  auto inputs_embeds = embeddings(input_ids);         // (bs, seq_length, dim)
-  return transformer(inputs_embeds, attention_mask);  // n_layers + 1 of (bs, seq_length, dim)
+  torch::Tensor blocked;  // (bs, 1, 1, seq_length)
+  if (attention_mask.defined()) blocked = blocked_padding(attention_mask);
+  auto inputs_embeds = embeddings(input_ids);  // (bs, seq_length, dim)
+  return transformer(inputs_embeds, blocked);  // n_layers + 1 of (bs, seq_length, dim)
+}
+
+std::vector<torch::Tensor> DistilBertModelImpl::forward_packed(const torch::Tensor& input_ids,
+                                                               const torch::Tensor& position_ids,
+                                                               const torch::Tensor& segment_ids) {
+  if (input_ids.dim() != 2 || position_ids.sizes() != input_ids.sizes() ||
+      segment_ids.sizes() != input_ids.sizes()) {
+    throw Error(
+        "DistilBERT: a packed batch needs input_ids, position_ids and segment_ids of one "
+        "(rows, R) shape");
+  }
+  auto inputs_embeds = embeddings(input_ids, position_ids);          // (rows, R, dim)
+  return transformer(inputs_embeds, blocked_segments(segment_ids));  // n_layers + 1 of those
 }
 
 void DistilBertModelImpl::set_use_sdpa(bool use) {
@@ -241,16 +268,29 @@ DistilBertForSequenceClassificationImpl::DistilBertForSequenceClassificationImpl
   dropout = register_module("dropout", torch::nn::Dropout(config.seq_classif_dropout));
 }
 
+torch::Tensor DistilBertForSequenceClassificationImpl::head(const torch::Tensor& cls_states) {
+  auto pooled_output = pre_classifier(cls_states);  // (bs, dim)
+  pooled_output = torch::relu(pooled_output);       // (bs, dim)
+  pooled_output = dropout(pooled_output);           // (bs, dim)
+  return classifier(pooled_output);                 // (bs, num_labels)
+}
+
 ClassifierOutput DistilBertForSequenceClassificationImpl::forward_with_hidden(
     const torch::Tensor& input_ids, const torch::Tensor& attention_mask) {
   ClassifierOutput out;
   out.hidden_states = distilbert(input_ids, attention_mask);
-  auto pooled_output = out.hidden_states.back().select(1, 0);  // (bs, dim)
-  pooled_output = pre_classifier(pooled_output);               // (bs, dim)
-  pooled_output = torch::relu(pooled_output);                  // (bs, dim)
-  pooled_output = dropout(pooled_output);                      // (bs, dim)
-  out.logits = classifier(pooled_output);                      // (bs, num_labels)
+  out.logits = head(out.hidden_states.back().select(1, 0));  // (bs, num_labels)
   return out;
+}
+
+torch::Tensor DistilBertForSequenceClassificationImpl::forward_packed(
+    const torch::Tensor& input_ids, const torch::Tensor& position_ids,
+    const torch::Tensor& segment_ids, const torch::Tensor& cls_index) {
+  const auto hidden = distilbert->forward_packed(input_ids, position_ids, segment_ids);
+  const int64_t dim = hidden.back().size(-1);
+  // (rows, R, dim) -> (n, dim): each sentence's first token
+  const auto cls_states = hidden.back().reshape({-1, dim}).index_select(0, cls_index);
+  return head(cls_states);  // (n, num_labels)
 }
 
 torch::Tensor DistilBertForSequenceClassificationImpl::forward(

@@ -19,8 +19,10 @@ namespace bertgrid::model {
 // Word + learned (or frozen sinusoidal) position embeddings, LayerNorm (eps 1e-12), dropout.
 struct EmbeddingsImpl : torch::nn::Module {
   explicit EmbeddingsImpl(const DistilBertConfig& config);
-  // input_ids: (bs, seq_length) int64 -> (bs, seq_length, dim)
-  torch::Tensor forward(const torch::Tensor& input_ids);
+  // input_ids: (bs, seq_length) int64 -> (bs, seq_length, dim). position_ids (bs, seq_length):
+  // each token's position (a packed batch restarts them at each sentence, and checks them where
+  // it makes them); undefined: 0..seq_length-1 in every row, which must fit the positions.
+  torch::Tensor forward(const torch::Tensor& input_ids, const torch::Tensor& position_ids = {});
 
   Lookup word_embeddings{nullptr};
   Lookup position_embeddings{nullptr};
@@ -30,6 +32,13 @@ struct EmbeddingsImpl : torch::nn::Module {
 };
 TORCH_MODULE(Embeddings);
 
+// The attention masks, as the bool `blocked` tensors the layers take: from a padding mask (bs,
+// seq_length) with 1 = token, 0 = padding -> (bs, 1, 1, seq_length), true at padding keys; from
+// segment ids (bs, seq_length) -> (bs, 1, seq_length, seq_length), true where query and key lie
+// in different segments (a block-diagonal mask per row).
+torch::Tensor blocked_padding(const torch::Tensor& attention_mask);
+torch::Tensor blocked_segments(const torch::Tensor& segment_ids);
+
 // Fills weight (n_pos, dim) with HF's create_sinusoidal_embeddings values: sin on even columns,
 // cos on odd ones, of pos / 10000^(2*(j/2)/dim); computed in double, stored in weight's dtype.
 void fill_sinusoidal_embeddings(torch::Tensor& weight);
@@ -37,10 +46,11 @@ void fill_sinusoidal_embeddings(torch::Tensor& weight);
 // Multi-head self-attention with q_lin, k_lin, v_lin, out_lin.
 struct MultiHeadSelfAttentionImpl : torch::nn::Module {
   explicit MultiHeadSelfAttentionImpl(const DistilBertConfig& config);
-  // query/key/value: (bs, length, dim); mask: (bs, k_length), 1 = attend, 0 = padding, or
-  // undefined for no mask. Returns (bs, q_length, dim).
+  // query/key/value: (bs, length, dim); blocked: bool, broadcastable to (bs, n_heads, q_length,
+  // k_length), true where a query may not attend to a key (see blocked_keys), or undefined for no
+  // mask. Returns (bs, q_length, dim).
   torch::Tensor forward(const torch::Tensor& query, const torch::Tensor& key,
-                        const torch::Tensor& value, const torch::Tensor& mask);
+                        const torch::Tensor& value, const torch::Tensor& blocked);
   // Use at::scaled_dot_product_attention (libtorch >= 2.0 only; default there) instead of the
   // manual softmax(QK^T/sqrt(d) + mask) V. Both give the same numbers within float rounding.
   void set_use_sdpa(bool use);
@@ -71,8 +81,8 @@ TORCH_MODULE(FFN);
 // Post-LayerNorm transformer layer: attention + sa_layer_norm, ffn + output_layer_norm.
 struct TransformerBlockImpl : torch::nn::Module {
   explicit TransformerBlockImpl(const DistilBertConfig& config);
-  // x: (bs, seq_length, dim); attn_mask: (bs, seq_length) -> (bs, seq_length, dim)
-  torch::Tensor forward(const torch::Tensor& x, const torch::Tensor& attn_mask);
+  // x: (bs, seq_length, dim); blocked: as MultiHeadSelfAttention's -> (bs, seq_length, dim)
+  torch::Tensor forward(const torch::Tensor& x, const torch::Tensor& blocked);
 
   MultiHeadSelfAttention attention{nullptr};
   torch::nn::LayerNorm sa_layer_norm{nullptr};
@@ -85,7 +95,7 @@ TORCH_MODULE(TransformerBlock);
 struct TransformerImpl : torch::nn::Module {
   explicit TransformerImpl(const DistilBertConfig& config);
   // Returns n_layers + 1 hidden states: the input x, then each layer's output.
-  std::vector<torch::Tensor> forward(const torch::Tensor& x, const torch::Tensor& attn_mask);
+  std::vector<torch::Tensor> forward(const torch::Tensor& x, const torch::Tensor& blocked);
 
   torch::nn::ModuleList layer{nullptr};
 };
@@ -99,6 +109,11 @@ struct DistilBertModelImpl : torch::nn::Module {
   // [0] is the embeddings output, [i] layer i's output.
   std::vector<torch::Tensor> forward(const torch::Tensor& input_ids,
                                      const torch::Tensor& attention_mask = {});
+  // A packed batch (model/packing.h): input_ids, position_ids and segment_ids (rows, R); a token
+  // attends only to tokens of its own segment. Returns the hidden states, each (rows, R, dim).
+  std::vector<torch::Tensor> forward_packed(const torch::Tensor& input_ids,
+                                            const torch::Tensor& position_ids,
+                                            const torch::Tensor& segment_ids);
   // MultiHeadSelfAttention::set_use_sdpa on every layer.
   void set_use_sdpa(bool use);
 
@@ -120,11 +135,18 @@ struct DistilBertForSequenceClassificationImpl : torch::nn::Module {
   // Logits and all hidden states from one forward pass.
   ClassifierOutput forward_with_hidden(const torch::Tensor& input_ids,
                                        const torch::Tensor& attention_mask = {});
+  // Logits (n, num_labels) of the n sentences of a packed batch (model/packing.h), from each
+  // sentence's first ([CLS]) token; cls_index (n) holds their flat positions (row * R + column).
+  torch::Tensor forward_packed(const torch::Tensor& input_ids, const torch::Tensor& position_ids,
+                               const torch::Tensor& segment_ids, const torch::Tensor& cls_index);
 
   DistilBertModel distilbert{nullptr};
   Dense pre_classifier{nullptr};
   Dense classifier{nullptr};
   torch::nn::Dropout dropout{nullptr};
+
+ private:
+  torch::Tensor head(const torch::Tensor& cls_states);  // (n, dim) -> (n, num_labels)
 };
 TORCH_MODULE(DistilBertForSequenceClassification);
 

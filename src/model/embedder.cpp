@@ -7,6 +7,7 @@
 #include "core/error.h"
 #include "core/sha256.h"
 #include "core/torch_compat.h"
+#include "model/packing.h"
 #include "text/batch_order.h"
 
 namespace bertgrid::model {
@@ -70,6 +71,33 @@ std::pair<torch::Tensor, torch::Tensor> pad_rows(const std::vector<std::vector<i
   return {input_ids, mask};
 }
 
+// One batch through the encoder: its hidden states in the padded layout [B, T, dim] and the
+// attention mask [B, T] that pooling reads.
+struct EncodedBatch {
+  std::vector<torch::Tensor> hidden;
+  torch::Tensor mask;
+};
+
+EncodedBatch encode_batch(DistilBertModel& encoder, const std::vector<std::vector<int32_t>>& ids,
+                          const std::vector<int64_t>& batch, int64_t width, bool packed,
+                          const EmbedOptions& options) {
+  compat::AutocastScope autocast(options.device, options.bf16);
+  EncodedBatch out;
+  if (packed) {
+    const PackedBatch p = pack_sentences(ids, batch, options.pad_id, width);
+    const auto states =
+        encoder->forward_packed(p.input_ids.to(options.device), p.position_ids.to(options.device),
+                                p.segment_ids.to(options.device));
+    for (const auto& h : states) out.hidden.push_back(unpack_states(h, p));
+    out.mask = p.token_mask.to(options.device);
+    return out;
+  }
+  auto [input_ids, mask] = pad_rows(ids, batch, width, options.pad_id);
+  out.mask = mask.to(options.device);
+  out.hidden = encoder->forward(input_ids.to(options.device), out.mask);
+  return out;
+}
+
 }  // namespace
 
 EmbedResult embed_rows(DistilBertModel& encoder, const std::vector<std::vector<int32_t>>& ids,
@@ -93,6 +121,8 @@ EmbedResult embed_rows(DistilBertModel& encoder, const std::vector<std::vector<i
   }
 
   const auto batches = plan_batches(ids, rows, options.batch_size);
+  const bool packed = options.packed && options.pooling == PoolingMode::kMasked &&
+                      options.padding == PaddingMode::kDynamic;
   encoder->eval();
   torch::NoGradGuard no_grad;
   std::vector<std::vector<torch::Tensor>> pooled(options.strategies.size());
@@ -114,16 +144,9 @@ EmbedResult embed_rows(DistilBertModel& encoder, const std::vector<std::vector<i
         width = std::max(width, static_cast<int64_t>(ids[static_cast<size_t>(row)].size()));
       }
     }
-    auto [input_ids, mask] = pad_rows(ids, batch, width, options.pad_id);
-    input_ids = input_ids.to(options.device);
-    mask = mask.to(options.device);
-    std::vector<torch::Tensor> hidden;
-    {
-      compat::AutocastScope autocast(options.device, options.bf16);
-      hidden = encoder->forward(input_ids, mask);
-    }
+    const EncodedBatch encoded = encode_batch(encoder, ids, batch, width, packed, options);
     for (size_t s = 0; s < options.strategies.size(); ++s) {
-      pooled[s].push_back(pool(hidden, mask, options.strategies[s], options.pooling)
+      pooled[s].push_back(pool(encoded.hidden, encoded.mask, options.strategies[s], options.pooling)
                               .to(torch::kCPU, torch::kFloat32));
     }
     for (int64_t row : batch) order.push_back(position_of[static_cast<size_t>(row)]);

@@ -46,6 +46,9 @@ struct EmbedOptions {
   int64_t pad_id = 0;
   torch::Device device = torch::kCPU;
   bool bf16 = false;  // the encoder under bfloat16 autocast (pooled vectors still float32)
+  // Each batch packed (model/packing.h) in rows as long as its longest sentence, when pooling is
+  // masked and padding dynamic (elsewhere ignored): only float rounding changes.
+  bool packed = false;
   // Called after each batch with (batches done, batches total); may be empty.
   std::function<void(int64_t, int64_t)> progress;
 };

@@ -5,6 +5,8 @@
 
 #include <torch/types.h>
 
+#include "core/choices.h"
+
 namespace bertgrid::train {
 
 struct Execution {
@@ -13,7 +15,13 @@ struct Execution {
   bool fused_adamw = false;  // torch's fused AdamW kernel (run.fused_adamw)
   bool async_copies = true;  // pinned host buffers, non-blocking copies (CUDA only)
   bool cuda_graphs = false;  // training steps captured and replayed per batch shape (CUDA only)
-  int64_t pad_to_multiple_of = 1;  // token batches padded to a multiple of this (run section)
+  int64_t pad_to_multiple_of = 1;    // token batches padded to a multiple of this (run section)
+  Packing packing = Packing::kAuto;  // which token batches are packed (run.packing)
+
+  // Whether evaluations and the embedding stage use packed batches (auto and on).
+  bool packs_evaluation() const { return packing != Packing::kOff; }
+  // Whether training batches are packed (on).
+  bool packs_training() const { return packing == Packing::kOn; }
 
   // `host` (a CPU tensor) on the device. With async_copies on CUDA the copy goes through pinned
   // memory without blocking the host (the pinned block is kept until the copy is done); on the
