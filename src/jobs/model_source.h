@@ -18,6 +18,9 @@ Architecture model_config(const RunConfig& cfg, int64_t vocab_size);
 
 // A classifier with its initial weights for `init_seed`: loaded (head drawn from the seed when
 // the checkpoint has none) or drawn whole. `report` gets loading notes (unused / new tensors).
+// The process keeps the last initial weights it made (a CPU copy): the next classifier of the
+// same source, architecture and seed (the grid's other fine-tunes) copies them instead of
+// drawing or reading them again.
 model::DistilBertForSequenceClassification make_classifier(const RunConfig& cfg,
                                                            const model::DistilBertConfig& arch,
                                                            uint64_t init_seed,
