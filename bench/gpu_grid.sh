@@ -9,16 +9,25 @@
 #
 #   DEPS_DIR holds include/ and lib/ (TOML++, utf8proc), data/hate-speech-dataset,
 #   data/bert-base-uncased-vocab/vocab.txt and bench/hf_seed_grid.py (docs/speed.md, "Running
-#   it"). OUT_DIR receives log.txt, table.txt and runs.tar.gz (results, manifests,
-#   histories).
+#   it"). OUT_DIR receives log.txt (first what the binary is and the libcrypto it runs with,
+#   then the build's output, then every step's), table.txt, tests.txt and runs.tar.gz (results,
+#   manifests, histories).
 #
-#   Environment: BUDGET_S (default 540): the seconds the whole script may take; a step whose
-#   estimate no longer fits is skipped, with a note in the table. DEVICE (default cuda), ARCH
-#   (extra [model] lines, e.g. a small model for a CPU smoke test), STEPS (what to run, most
-#   important first: grid:VARIANT, hf:tuned, hf:seed, tests = build the test suite and run the
-#   golden, CUDA-graph and NCCL tests), BUILD (default build-gpu), TESTS=0 (skip the tests
-#   step), BIN (an already built bertgrid: no build step; for the CPU smoke test), FUSED_OK=0 /
-#   GRAPHS_OK=0 (the binary has no fused AdamW / no CUDA graphs).
+#   In order, each step only while its estimate fits BUDGET_S: the build (bertgrid and the two
+#   test programs in one cmake --build call), grid:fp32, grid:BEST, tests, hf:tuned,
+#   grid:BEST-np3-mps, and last, optional, hf:seed (about 140 s: skipped when the budget is
+#   spent, with a note in the table).
+#
+#   Environment: BUDGET_S (default 330): the seconds the whole script may take; a step whose
+#   estimate no longer fits is skipped, with a note in the table. BEST (default
+#   bf16-fused-graphs-packed): the variant expected fastest. STEPS (what to run, most important
+#   first: grid:VARIANT, hf:tuned, hf:seed, tests = run the golden, CUDA-graph and NCCL tests,
+#   building them first if the build step did not). DEVICE (default cuda), ARCH (extra [model]
+#   lines, e.g. a small model for a CPU smoke test), BUILD (default build-gpu), TARGETS (what
+#   the build step builds; default "bertgrid bertgrid_tests bertgrid_mpi_tests", "bertgrid" with
+#   TESTS=0), TESTS=0 (skip the tests step), BIN (an already built bertgrid: no build step; for
+#   the CPU smoke test), FUSED_OK=0 / GRAPHS_OK=0 (the binary has no fused AdamW / no CUDA
+#   graphs).
 #
 #   A variant is a precision and switches joined by '-' (switches of the config's [run]
 #   section; np = MPI ranks sharing the one GPU, each in a group of one, so several grid jobs
@@ -32,7 +41,12 @@
 #     evalN        evaluation batches of N rows instead of 32 (fewer launches; the same losses
 #                  up to rounding)
 #     mps          under the CUDA MPS daemon (skipped where it is missing)
-#   e.g. fp32, bf16-fused, bf16-fused-graphs, bf16-fused-graphs-np3-mps.
+#     packed       run.packing = "on": training, evaluations and the embedding stage on packed
+#                  batches (sentences end to end in rows, block-diagonal attention)
+#     unpacked     run.packing = "off": padded batches everywhere
+#   Without packed or unpacked the config has no packing line: the default, "auto" (packed
+#   evaluations and embedding stage, padded training batches).
+#   e.g. fp32, bf16-fused, bf16-fused-graphs, bf16-fused-graphs-packed-np3-mps.
 set -uo pipefail
 
 deps="$(cd "${1:?usage: gpu_grid.sh DEPS_DIR OUT_DIR}" && pwd)"
@@ -41,22 +55,25 @@ mkdir -p "$out"
 out="$(cd "$out" && pwd)"
 here="$(cd "$(dirname "$0")/.." && pwd)"
 build="${BUILD:-$here/build-gpu}"
-budget="${BUDGET_S:-540}"
+budget="${BUDGET_S:-330}"
 device="${DEVICE:-cuda}"
-steps="${STEPS:-grid:fp32 grid:bf16-fused-graphs grid:fp32-graphs tests grid:bf16-fused-graphs-np3-mps grid:bf16-fused-graphs-eval128 hf:tuned grid:bf16-fused grid:bf16 hf:seed grid:bf16-fused-graphs-np3}"
+best_variant="${BEST:-bf16-fused-graphs-packed}"
+steps="${STEPS:-grid:fp32 grid:$best_variant tests hf:tuned grid:$best_variant-np3-mps hf:seed}"
 data="$deps/data/hate-speech-dataset"
 vocab="$deps/data/bert-base-uncased-vocab/vocab.txt"
-log="$out/log.txt"
 table="$out/table.txt"
 work="$(mktemp -d)"
 t0=$(date +%s.%N)
+# The build's notes and output go to build.txt first; start_log then begins log.txt with the
+# binary's --version and the libcrypto it runs with, and appends them.
+log="$work/build.txt"
 : >"$log"
 
 elapsed() { awk -v a="$t0" -v b="$(date +%s.%N)" 'BEGIN{printf "%.0f", b-a}'; }
 left() { echo $((budget - $(elapsed))); }
 note() { echo "[$(elapsed) s] $*" | tee -a "$log" >&2; }
 rows=()
-row() { rows+=("$(printf '%-28s %9s %9s  %s' "$1" "$2" "$3" "$4")"); }
+row() { rows+=("$(printf '%-42s %9s %9s  %s' "$1" "$2" "$3" "$4")"); }
 
 export OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1
 export PATH="/opt/torch/.venv/bin:$PATH" LD_LIBRARY_PATH="$deps/lib:${LD_LIBRARY_PATH:-}"
@@ -77,28 +94,59 @@ configure() {
     -DBERTGRID_SHARED_DIR="$deps" "${crypto[@]}" "$@" >>"$log" 2>&1
 }
 bin="${BIN:-$build/bertgrid}"
-targets="${TARGETS:-bertgrid}"  # e.g. "bertgrid bertgrid_tests bertgrid_mpi_tests": one build
+if [ "${TESTS:-1}" = 1 ] && [ -z "${BIN:-}" ]; then
+  targets="${TARGETS:-bertgrid bertgrid_tests bertgrid_mpi_tests}"
+else
+  targets="${TARGETS:-bertgrid}"
+fi
 fused_ok="${FUSED_OK:-1}"  # 0: the build has no fused AdamW (libtorch < 2.1, or it failed to build)
 graphs_ok="${GRAPHS_OK:-1}"  # 0: the build has no CUDA graphs
+tests_built=""  # 1: the build step built the tests; 0: they failed to build; empty: not tried
+# Configure (with the given options), then every target in one cmake --build call. When that
+# fails and the tests were among the targets, bertgrid alone: a test that does not compile
+# costs the tests step, not the grid.
+build_all() {  # CMAKE_OPTIONS...
+  configure "$@" || return 1
+  # shellcheck disable=SC2086  # targets is a list
+  if cmake --build "$build" --target $targets -j"$(nproc)" >>"$log" 2>&1; then
+    [[ " $targets " == *" bertgrid_tests "* ]] && tests_built=1
+    return 0
+  fi
+  [ "$targets" = bertgrid ] && return 1
+  note "building $targets failed; building bertgrid alone"
+  cmake --build "$build" --target bertgrid -j"$(nproc)" >>"$log" 2>&1 || return 1
+  grep -m 20 -B2 -A6 'error' "$log" >&2 || true
+  tests_built=0
+}
+# log.txt: what the binary is and the libcrypto it runs with (the machine's own) at the top,
+# then the GPU, then the build's notes and output.
+start_log() {
+  local build_log=$log
+  log="$out/log.txt"
+  { if [ -x "$bin" ]; then "$bin" --version; fi
+    ls -l /usr/lib/x86_64-linux-gnu/libcrypto.so.3
+    if [ -x "$bin" ]; then ldd "$bin" | grep -i crypto; fi; } 2>&1 | tee "$log" >&2
+  nvidia-smi --query-gpu=name,memory.total,driver_version --format=csv,noheader >>"$log" 2>&1 || true
+  cat "$build_log" >>"$log"
+}
 if [ -n "${BIN:-}" ]; then
   note "build: skipped, using $BIN"
   TESTS="${TESTS:-0}"
-elif ! { note "build: configure (torch at ${torch_prefix:-the system default})" && configure &&
-         cmake --build "$build" --target $targets -j"$(nproc)" >>"$log" 2>&1; }; then
+elif ! { note "build: configure (torch at ${torch_prefix:-the system default}), build $targets" &&
+         build_all; }; then
   # The CUDA-graph code and the fused-AdamW wrapper were written against libtorch 2.x without a
   # CUDA libtorch at hand: without them the rest still builds (the first retry drops the
   # graphs, the second the fused kernel too).
   note "build failed (errors in log.txt); retrying without BERTGRID_CUDA_GRAPHS"
   grep -m 20 -B2 -A6 'error' "$log" >&2 || true
   graphs_ok=0
-  if ! { configure -DBERTGRID_CUDA_GRAPHS=OFF &&
-         cmake --build "$build" --target $targets -j"$(nproc)" >>"$log" 2>&1; }; then
+  if ! build_all -DBERTGRID_CUDA_GRAPHS=OFF; then
     note "build failed again; retrying without BERTGRID_FUSED_ADAMW as well"
     grep -m 20 -B2 -A6 'error' "$log" >&2 || true
-    if ! { configure -DBERTGRID_CUDA_GRAPHS=OFF -DBERTGRID_FUSED_ADAMW=OFF &&
-           cmake --build "$build" --target $targets -j"$(nproc)" >>"$log" 2>&1; }; then
+    if ! build_all -DBERTGRID_CUDA_GRAPHS=OFF -DBERTGRID_FUSED_ADAMW=OFF; then
       note "build failed a third time: stopping"
       grep -m 40 -A8 'error' "$log" >&2 || true
+      start_log
       exit 1
     fi
     fused_ok=0
@@ -107,14 +155,11 @@ fi
 grep -m1 'bertgrid: Torch' "$log" >&2 || true
 build_s=$(elapsed)
 note "build done"
+start_log
 "$bin" --help >/dev/null || exit 1
-# What the binary is, and the libcrypto it runs with (the machine's own).
-{ "$bin" --version; ls -l /usr/lib/x86_64-linux-gnu/libcrypto.so.3; ldd "$bin" | grep -i crypto; } \
-  2>&1 | tee -a "$log" >&2
-nvidia-smi --query-gpu=name,memory.total,driver_version --format=csv,noheader >>"$log" 2>&1 || true
 
 # ---- the paper grid, once per variant ------------------------------------------------------
-write_config() {  # NAME PRECISION FUSED ASYNC GRAPHS PAD EVAL_BATCH
+write_config() {  # NAME PRECISION FUSED ASYNC GRAPHS PAD EVAL_BATCH PACKING (empty: default)
   # The notebook's hyperparameters, the same for the fine-tunes and the heads.
   local hyper
   hyper=$(printf '%s\n' "batch_size = 16" "eval_batch_size = $7" "learning_rate = 5e-5" \
@@ -145,6 +190,7 @@ cuda_graphs = $5
 pad_to_multiple_of = $6
 save_models = false
 epoch_checkpoints = ${EPOCH_CHECKPOINTS:-false}
+${8:+packing = \"$8\"}
 EOF
 }
 
@@ -162,7 +208,8 @@ mps_stop() {
 
 declare -A grid_s
 run_variant() {  # VARIANT
-  local v=$1 np=1 precision fused=false async=false graphs=false pad="" mps=0 evalbs=32 token
+  local v=$1 np=1 precision fused=false async=false graphs=false pad="" mps=0 evalbs=32 packing=""
+  local token
   local -a tokens
   IFS=- read -ra tokens <<<"$v"
   precision=${tokens[0]}
@@ -178,6 +225,8 @@ run_variant() {  # VARIANT
       np[0-9]*) np=${token#np} ;;
       eval[0-9]*) evalbs=${token#eval} ;;
       mps) mps=1 ;;
+      packed) packing=on ;;
+      unpacked) packing=off ;;
       *) row "bertgrid $v" skipped "" "unknown switch $token"; return ;;
     esac
   done
@@ -187,8 +236,8 @@ run_variant() {  # VARIANT
   fi
   [ "$fused" = true ] && [ "$fused_ok" = 0 ] && fused=false
   if [ $mps = 1 ] && ! mps_start; then row "bertgrid $v" skipped "" "no MPS daemon here"; return; fi
-  write_config "$v" "$precision" "$fused" "$async" "$graphs" "$pad" "$evalbs"
-  note "grid $v: np $np, $precision, fused_adamw $fused, async_copies $async, cuda_graphs $graphs, pad $pad, eval batch $evalbs, MPS $mps"
+  write_config "$v" "$precision" "$fused" "$async" "$graphs" "$pad" "$evalbs" "$packing"
+  note "grid $v: np $np, $precision, fused_adamw $fused, async_copies $async, cuda_graphs $graphs, pad $pad, eval batch $evalbs, packing ${packing:-auto (default)}, MPS $mps"
   local start end
   start=$(date +%s.%N)
   local limit
@@ -239,10 +288,13 @@ run_hf() {  # MODE
 # ---- golden tests and NCCL on this machine's libtorch --------------------------------------
 run_tests() {
   [ "${TESTS:-1}" = 1 ] || return
-  note "build tests"
-  if ! cmake --build "$build" --target bertgrid_tests bertgrid_mpi_tests -j"$(nproc)" >>"$log" 2>&1; then
-    row "tests" failed "" "did not build (see log.txt)"
-    return
+  if [ "$tests_built" = 0 ]; then row "tests" failed "" "did not build (see log.txt)"; return; fi
+  if [ "$tests_built" != 1 ]; then  # not among the build step's targets
+    note "build tests"
+    if ! cmake --build "$build" --target bertgrid_tests bertgrid_mpi_tests -j"$(nproc)" >>"$log" 2>&1; then
+      row "tests" failed "" "did not build (see log.txt)"
+      return
+    fi
   fi
   note "NCCL and golden tests"
   timeout 60 mpirun -np 1 "$build/tests/bertgrid_mpi_tests" --gtest_filter='Allreduce*' \
@@ -287,10 +339,23 @@ done
 
 # ---- loss curves and final eval losses against the plain run --------------------------------
 # bf16 against fp32 (rounding alone: same dropout masks); graphs against no graphs (the same
-# computation with other dropout draws, so the curves agree to dropout noise).
-for pair in fp32:bf16 fp32:fp32-graphs bf16-fused:bf16-fused-graphs fp32:bf16-fused-graphs; do
+# computation with other dropout draws, so the curves agree to dropout noise); a packed run
+# against the same switches padded and against the default.
+pairs=(fp32:bf16 fp32:fp32-graphs bf16-fused:bf16-fused-graphs fp32:bf16-fused-graphs
+  "fp32:$best_variant")
+for v in "${!grid_s[@]}"; do
+  [[ -$v- == *-packed-* ]] || continue
+  u=-$v-
+  a=${u/-packed-/-unpacked-} b=${u/-packed-/-}
+  a=${a#-} b=${b#-}
+  pairs+=("${a%-}:$v" "${b%-}:$v")
+done
+declare -A compared
+for pair in "${pairs[@]}"; do
   a=${pair%%:*} b=${pair#*:}
-  [ -n "${grid_s[$a]:-}" ] && [ -n "${grid_s[$b]:-}" ] || continue
+  if [ "$a" = "$b" ] || [ -n "${compared[$pair]:-}" ]; then continue; fi
+  compared[$pair]=1
+  if [ -z "${grid_s[$a]:-}" ] || [ -z "${grid_s[$b]:-}" ]; then continue; fi
   {
     echo "== $b against $a"
     "$python" "$here/bench/compare_precision.py" "$work/runs/$a" "$work/runs/$b"
@@ -300,7 +365,7 @@ done
 
 # ---- the table -----------------------------------------------------------------------------
 {
-  printf '%-28s %9s %9s  %s\n' "what" "grid s" "wall s" "notes"
+  printf '%-42s %9s %9s  %s\n' "what" "grid s" "wall s" "notes"
   printf '%s\n' "${rows[@]}"
   echo
   echo "grid s: bertgrid's own clock, from its first line to the results on disk (MPI and CUDA"
