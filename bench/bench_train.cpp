@@ -231,6 +231,7 @@ int main(int argc, char** argv) {
 
     size_t next = 0;
     for (int64_t s = 0; s < o.warmup; ++s) trainer.step(batches[next++]);
+    trainer.sync();
 
     std::vector<double> rates;
     std::map<std::string, double> phase_seconds;
@@ -248,6 +249,7 @@ int main(int argc, char** argv) {
         }
         samples += static_cast<int64_t>(rows.size());
       }
+      if (!o.phases) trainer.sync();  // the device has finished the steps timed
       const double secs = seconds_since(start);
       rates.push_back(static_cast<double>(samples) / secs);
       std::printf("repeat %lld: %.2f samples/s (%.1f ms/step)\n", static_cast<long long>(r + 1),

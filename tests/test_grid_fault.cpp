@@ -51,14 +51,20 @@ TEST(GridFault, StageFaultFiresOnlyInItsStageAndRank) {
   EXPECT_EQ(step_fault_hook(fault, "finetune-e1", 0), nullptr);
 }
 
+// The NaN fault is computed from the step on the device (a captured graph replays it), not
+// from the host's step number; the throw fault is host code.
 TEST(GridFault, StepFaultHookActsAtItsStep) {
   const auto hook = step_fault_hook(parse_fault("nan:job=head:step=3"), "head-CLS-e1", 1);
   ASSERT_NE(hook, nullptr);
   torch::Tensor loss = torch::ones({1});
-  hook(2, loss);
+  hook(3, torch::tensor(2, torch::kLong), loss);
   EXPECT_EQ(loss.item<float>(), 1.0f);
-  hook(3, loss);
+  hook(2, torch::tensor(3, torch::kLong), loss);
   EXPECT_TRUE(std::isnan(loss.item<float>()));
+  const auto thrower = step_fault_hook(parse_fault("throw:job=head:step=3"), "head-CLS-e1", 1);
+  torch::Tensor fine = torch::ones({1});
+  EXPECT_NO_THROW(thrower(2, torch::tensor(3, torch::kLong), fine));
+  EXPECT_THROW(thrower(3, torch::tensor(2, torch::kLong), fine), Error);
   EXPECT_EQ(step_fault_hook(parse_fault("throw:job=head"), "finetune-e1", 0), nullptr);
 }
 

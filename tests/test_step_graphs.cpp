@@ -8,6 +8,7 @@
 
 #include "core/error.h"
 #include "model/distilbert.h"
+#include "train/adamw.h"
 #include "train/batching.h"
 #include "train/step_graphs.h"
 #include "train/trainer.h"
@@ -58,6 +59,7 @@ struct TrainedRun {
   std::vector<double> losses;
   torch::Tensor params;
   size_t graphs = 0;
+  bool update_graphed = false;
 };
 
 // 40 sentences of 3..40 tokens.
@@ -97,7 +99,7 @@ size_t distinct_shapes() {
   return shapes.size();
 }
 
-TrainedRun train_small(torch::Device device, bool graphs, bool bf16) {
+TrainedRun train_small(torch::Device device, bool graphs, bool bf16, bool fused = false) {
   torch::manual_seed(3);
   model::DistilBertForSequenceClassification m(small_config());
   model::init_weights(*m, small_config(), 3);
@@ -110,11 +112,15 @@ TrainedRun train_small(torch::Device device, bool graphs, bool bf16) {
   s.exec.device = device;
   s.exec.cuda_graphs = graphs;
   s.exec.bf16 = bf16;
+  s.exec.fused_adamw = fused;
   Trainer trainer(task, s);
   TrainedRun run;
-  trainer.run(nullptr, nullptr, [&](const StepResult& r) { run.losses.push_back(r.loss); });
+  // Each step's loss, read back after it (sync).
+  trainer.run(nullptr, nullptr,
+              [&](const StepResult&) { run.losses.push_back(trainer.sync().loss); });
   run.params = trainer.flat().params().to(torch::kCPU).clone();
   run.graphs = trainer.graphs_captured();
+  run.update_graphed = trainer.update_graphed();
   return run;
 }
 
@@ -157,6 +163,24 @@ TEST(StepGraphs, GraphedTrainingFollowsTheEagerRun) {
   EXPECT_LT((graphed.params - eager.params).abs().max().item<double>(), 2e-3);
   EXPECT_EQ(eager.graphs, 0u);
   EXPECT_EQ(graphed.graphs, distinct_shapes());
+  EXPECT_NE(eager.losses.back(), eager.losses.front()) << "the weights did not move";
+}
+
+// With fused AdamW taking the rate as a tensor, the whole step is graphed: zeroing, forward and
+// backward per shape, then clipping, the step status and the update as one more graph. It
+// follows the eager fused run within the tolerances above.
+TEST(StepGraphs, WholeStepGraphFollowsTheEagerFusedRun) {
+  if (!gpu_graphs() || !AdamW::device_step_available())
+    GTEST_SKIP() << "needs libtorch >= 2.3 with CUDA and a GPU";
+  const TrainedRun eager = train_small(torch::kCUDA, false, false, /*fused=*/true);
+  const TrainedRun graphed = train_small(torch::kCUDA, true, false, /*fused=*/true);
+  EXPECT_TRUE(graphed.update_graphed);
+  EXPECT_FALSE(eager.update_graphed);
+  ASSERT_EQ(eager.losses.size(), graphed.losses.size());
+  for (size_t i = 0; i < eager.losses.size(); ++i)
+    EXPECT_NEAR(graphed.losses[i], eager.losses[i], 1e-4 * std::abs(eager.losses[i]) + 1e-5)
+        << "step " << i + 1;
+  EXPECT_LT((graphed.params - eager.params).abs().max().item<double>(), 2e-3);
   EXPECT_NE(eager.losses.back(), eager.losses.front()) << "the weights did not move";
 }
 

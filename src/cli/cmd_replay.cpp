@@ -124,7 +124,8 @@ int run_replay(const ReplayOptions& o) {
   for (int64_t s = 0; s < settings.max_steps; ++s) {
     std::vector<int64_t> rows;
     for (int64_t i = 0; i < k; ++i) rows.push_back((s * k + i) % n);
-    auto r = trainer.step(rows);
+    trainer.step(rows);
+    const auto r = trainer.sync();
     nlohmann::json line = {
         {"step", s}, {"loss", r.loss}, {"grad_norm_preclip", r.grad_norm}, {"lr", r.lr}};
     std::cout << line.dump() << "\n" << std::flush;

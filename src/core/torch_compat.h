@@ -123,16 +123,55 @@ inline void fused_adamw(const std::vector<torch::Tensor>& params,
                         const std::vector<torch::Tensor>& exp_avgs,
                         const std::vector<torch::Tensor>& exp_avg_sqs,
                         const std::vector<torch::Tensor>& steps, double lr, double beta1,
-                        double beta2, double weight_decay, double eps) {
+                        double beta2, double weight_decay, double eps,
+                        const torch::Tensor& found_inf = {}) {
+  // found_inf (0-dim, the params' dtype): where it is 1 the kernel leaves everything as it was.
+  // (A tensor converts to the optional the kernel takes, whichever optional the version uses.)
+  if (!found_inf.defined()) {
+    at::_fused_adamw_(params, grads, exp_avgs, exp_avg_sqs, /*max_exp_avg_sqs=*/{}, steps, lr,
+                      beta1, beta2, weight_decay, eps, /*amsgrad=*/false, /*maximize=*/false);
+    return;
+  }
   at::_fused_adamw_(params, grads, exp_avgs, exp_avg_sqs, /*max_exp_avg_sqs=*/{}, steps, lr, beta1,
-                    beta2, weight_decay, eps, /*amsgrad=*/false, /*maximize=*/false);
+                    beta2, weight_decay, eps, /*amsgrad=*/false, /*maximize=*/false,
+                    /*grad_scale=*/{}, found_inf);
+}
+// The same kernel with the rate as a 0-dim float32 tensor on the params' device (libtorch >=
+// 2.3): nothing in the call depends on host values, so a CUDA graph can hold it.
+#if BERTGRID_TORCH_AT_LEAST(2, 3)
+constexpr bool kHasFusedAdamWTensorLr = true;
+inline void fused_adamw_tensor_lr(const std::vector<torch::Tensor>& params,
+                                  const std::vector<torch::Tensor>& grads,
+                                  const std::vector<torch::Tensor>& exp_avgs,
+                                  const std::vector<torch::Tensor>& exp_avg_sqs,
+                                  const std::vector<torch::Tensor>& steps, const torch::Tensor& lr,
+                                  double beta1, double beta2, double weight_decay, double eps,
+                                  const torch::Tensor& found_inf) {
+  at::_fused_adamw_(params, grads, exp_avgs, exp_avg_sqs, /*max_exp_avg_sqs=*/{}, steps, lr, beta1,
+                    beta2, weight_decay, eps, /*amsgrad=*/false, /*maximize=*/false,
+                    /*grad_scale=*/{}, found_inf);
 }
 #else
+constexpr bool kHasFusedAdamWTensorLr = false;
+#endif
+#else
 constexpr bool kHasFusedAdamW = false;
+constexpr bool kHasFusedAdamWTensorLr = false;
 inline void fused_adamw(const std::vector<torch::Tensor>&, const std::vector<torch::Tensor>&,
                         const std::vector<torch::Tensor>&, const std::vector<torch::Tensor>&,
-                        const std::vector<torch::Tensor>&, double, double, double, double, double) {
+                        const std::vector<torch::Tensor>&, double, double, double, double, double,
+                        const torch::Tensor& = {}) {
   throw std::logic_error("fused AdamW needs libtorch >= 2.1 built with BERTGRID_FUSED_ADAMW");
+}
+#endif
+#if !(BERTGRID_TORCH_AT_LEAST(2, 3) && defined(BERTGRID_FUSED_ADAMW))
+inline void fused_adamw_tensor_lr(const std::vector<torch::Tensor>&,
+                                  const std::vector<torch::Tensor>&,
+                                  const std::vector<torch::Tensor>&,
+                                  const std::vector<torch::Tensor>&,
+                                  const std::vector<torch::Tensor>&, const torch::Tensor&, double,
+                                  double, double, double, const torch::Tensor&) {
+  throw std::logic_error("fused AdamW with a tensor rate needs libtorch >= 2.3");
 }
 #endif
 

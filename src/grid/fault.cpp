@@ -70,21 +70,23 @@ FaultSpec parse_fault(const std::string& spec) {
   return f;
 }
 
-std::function<void(int64_t, torch::Tensor&)> step_fault_hook(const std::optional<FaultSpec>& fault,
-                                                             const std::string& job_id, int rank) {
+StepFaultHook step_fault_hook(const std::optional<FaultSpec>& fault, const std::string& job_id,
+                              int rank) {
   const bool acts = applies_to_job(fault, FaultKind::kThrow, job_id, rank) ||
                     applies_to_job(fault, FaultKind::kNan, job_id, rank) ||
                     applies_to_job(fault, FaultKind::kSignal, job_id, rank);
   if (!acts) return nullptr;
   const FaultSpec f = *fault;
-  return [f, job_id, rank](int64_t step, torch::Tensor& loss) {
+  if (f.kind == FaultKind::kNan)  // on the device: NaN where the step is f.step
+    return [f](int64_t, const torch::Tensor& device_step, torch::Tensor& loss) {
+      loss = torch::where(device_step == f.step,
+                          torch::full_like(loss, std::numeric_limits<float>::quiet_NaN()), loss);
+    };
+  return [f, job_id, rank](int64_t step, const torch::Tensor&, torch::Tensor&) {
     if (step != f.step) return;
     if (f.kind == FaultKind::kThrow)
       throw Error("injected failure on rank " + std::to_string(rank) + " in " + job_id);
-    if (f.kind == FaultKind::kSignal)
-      std::raise(f.signal);
-    else
-      loss = loss * std::numeric_limits<float>::quiet_NaN();
+    std::raise(f.signal);
   };
 }
 

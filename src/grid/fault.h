@@ -31,9 +31,12 @@ struct FaultSpec {
 
 FaultSpec parse_fault(const std::string& spec);
 
-// The step hook for one job on world rank `rank` (null when the fault does not apply there).
-std::function<void(int64_t, torch::Tensor&)> step_fault_hook(const std::optional<FaultSpec>& fault,
-                                                             const std::string& job_id, int rank);
+// The step hook for one job on world rank `rank` (null when the fault does not apply there), as
+// JobEnv::fault takes it: (step, the step on the device, this rank's loss sum).
+using StepFaultHook =
+    std::function<void(int64_t step, const torch::Tensor& device_step, torch::Tensor& loss_sum)>;
+StepFaultHook step_fault_hook(const std::optional<FaultSpec>& fault, const std::string& job_id,
+                              int rank);
 
 // The checkpoint-write hook for one job on world rank `rank`, called with (step, checkpoint path)
 // before each checkpoint write (null when the fault does not apply there).

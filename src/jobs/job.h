@@ -61,9 +61,12 @@ struct JobEnv {
   train::Execution exec;  // device, precision and the speed switches
   JobContext context;     // seeding, stop requests, heartbeats, progress: the process's state
   bool resume = false;    // continue from job_dir/checkpoint.safetensors when present
-  // Called with (step, this rank's loss sum) inside each training step; tests inject failures
-  // through it (throw, or set the loss to NaN). Null in real runs.
-  std::function<void(int64_t step, torch::Tensor& loss_sum)> fault;
+  // Called with (step, the step on the device, this rank's loss sum) inside each training step's
+  // loss; tests inject failures through it: a throw (host code, at `step`), or a NaN loss, which
+  // the step computes on the device from device_step, so that a captured graph does it too.
+  // Null in real runs.
+  std::function<void(int64_t step, const torch::Tensor& device_step, torch::Tensor& loss_sum)>
+      fault;
   // Called with (step, path) before each checkpoint write; tests kill the process in the middle
   // of one through it. Null in real runs.
   std::function<void(int64_t step, const std::string& path)> checkpoint_fault;

@@ -54,7 +54,7 @@ class FaultInjectingTask : public train::TrainingTask {
   std::vector<int64_t> lengths() const override { return inner_.lengths(); }
   torch::Tensor loss_sum(const train::TaskInputs& in) override {
     torch::Tensor loss = inner_.loss_sum(in);
-    env_.fault(trainer_ ? trainer_->position().step : 0, loss);
+    if (trainer_) env_.fault(trainer_->position().step, trainer_->device_step(), loss);
     return loss;
   }
   void set_trainer(const train::Trainer* t) { trainer_ = t; }
@@ -198,7 +198,8 @@ JobOutcome run_training_job(const JobSpec& spec, const JobEnv& env, TrainingJobP
       trainer.run([&] { return env.context.stop_requested(); }, on_epoch_end, on_step);
   if (trainer.graphs_captured() > 0)
     env.context.progress(spec.job_id + ": " + std::to_string(trainer.graphs_captured()) +
-                         " batch shapes captured as CUDA graphs");
+                         " batch shapes captured as CUDA graphs" +
+                         (trainer.update_graphed() ? ", and the optimiser update" : ""));
   outcome.local_examples = trainer.local_examples();
   outcome.history = trainer.history();
   outcome.record = record_header(spec, task.num_train());

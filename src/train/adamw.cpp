@@ -68,20 +68,62 @@ AdamW::AdamW(torch::Tensor params, torch::Tensor grads, torch::Tensor decay_mask
   }
 }
 
-void AdamW::fused_step(double lr) {
+void AdamW::fused_step(double lr, const torch::Tensor& skip) {
   step_count_.fill_(static_cast<double>(state_.step));
+  const auto found_inf = skip.defined() ? skip.to(params_.scalar_type()) : torch::Tensor();
   for (const auto& g : fused_groups_)
     compat::fused_adamw(g.params, g.grads, g.exp_avgs, g.exp_avg_sqs, g.steps, lr, options_.beta1,
-                        options_.beta2, g.weight_decay, options_.eps);
+                        options_.beta2, g.weight_decay, options_.eps, found_inf);
 }
 
-void AdamW::step(double lr) {
+bool AdamW::device_step_available() {
+  return compat::kHasFusedAdamWTensorLr;
+}
+
+void AdamW::prepare_device_step(double lr) {
+  if (!options_.fused || !device_step_available())
+    throw Error(
+        "AdamW: the device step needs the fused kernel with a tensor rate (libtorch >= 2.3)");
   torch::NoGradGuard no_grad;
-  const int64_t t = ++state_.step;
+  ++state_.step;
+  step_count_.fill_(static_cast<double>(state_.step));
+  if (!lr_.defined()) lr_ = torch::zeros({}, params_.options());
+  lr_.fill_(lr);
+}
+
+void AdamW::device_step(const torch::Tensor& skip) {
+  torch::NoGradGuard no_grad;
+  const auto found_inf = skip.to(params_.scalar_type());
+  for (const auto& g : fused_groups_)
+    compat::fused_adamw_tensor_lr(g.params, g.grads, g.exp_avgs, g.exp_avg_sqs, g.steps, lr_,
+                                  options_.beta1, options_.beta2, g.weight_decay, options_.eps,
+                                  found_inf);
+}
+
+void AdamW::step(double lr, const torch::Tensor& skip) {
+  torch::NoGradGuard no_grad;
+  if (skip.defined() && !params_.is_cuda() && skip.item<bool>()) return;
+  ++state_.step;
   if (options_.fused) {
-    fused_step(lr);
+    fused_step(lr, skip);
     return;
   }
+  if (!skip.defined() || !params_.is_cuda()) {
+    unfused_step(lr);
+    return;
+  }
+  // The same update, then the old values selected back where `skip` is set: no host wait.
+  std::vector<torch::Tensor> buffers{params_, state_.exp_avg, state_.exp_avg_sq};
+  if (kept_.empty())
+    for (const auto& b : buffers) kept_.push_back(torch::empty_like(b));
+  for (size_t i = 0; i < buffers.size(); ++i) kept_[i].copy_(buffers[i]);
+  unfused_step(lr);
+  for (size_t i = 0; i < buffers.size(); ++i)
+    buffers[i].copy_(torch::where(skip, kept_[i], buffers[i]));
+}
+
+void AdamW::unfused_step(double lr) {
+  const int64_t t = state_.step;
   const double beta1 = options_.beta1;
   const double beta2 = options_.beta2;
 

@@ -43,7 +43,22 @@ class AdamW {
   // cache-sized chunks (all lines per chunk), on CUDA in one piece; the decay touches only the
   // mask's runs of 1. Neither changes a value (the ops are elementwise; multiplying by 1 is
   // exact), only memory traffic and the number of kernel launches.
-  void step(double lr);
+  //
+  // `skip` (0-dim bool on the params' device, or undefined): when true the step leaves params
+  // and moments as they were (a skipped step is for a job about to fail: on CUDA the step count
+  // still advances). On CUDA nothing is read back for it: the fused kernel
+  // takes it as its found_inf input, the unfused update selects the old values back with
+  // torch.where. On the CPU, where no device queue is waiting, it is simply looked at, and the
+  // count stays too.
+  void step(double lr, const torch::Tensor& skip = {});
+
+  // The fused update with nothing depending on host values, for a CUDA graph of the whole step
+  // (fused options only; needs compat::kHasFusedAdamWTensorLr): prepare_device_step(lr) sets
+  // the rate and the step count on the device (outside the graph, before each replay), then
+  // device_step(skip) queues the kernels, which a graph may capture.
+  static bool device_step_available();
+  void prepare_device_step(double lr);
+  void device_step(const torch::Tensor& skip);
 
   const AdamWOptions& options() const { return options_; }
   const AdamWState& state() const { return state_; }
@@ -54,7 +69,8 @@ class AdamW {
  private:
   torch::Tensor params_;
   torch::Tensor grads_;
-  void fused_step(double lr);
+  void fused_step(double lr, const torch::Tensor& skip);
+  void unfused_step(double lr);
 
   // The fused kernel's tensor lists for one decay group, views into the flat buffers made once.
   struct FusedGroup {
@@ -67,6 +83,8 @@ class AdamW {
   int64_t chunk_ = 0;                        // elements per chunk of the update
   torch::Tensor denom_;                      // scratch for one chunk of the update's denominator
   torch::Tensor step_count_;  // fused kernel: the step number as a float32 scalar on the device
+  torch::Tensor lr_;          // device_step: the rate as a float32 scalar on the device
+  std::vector<torch::Tensor> kept_;  // unfused CUDA with skip: params and moments before the step
   AdamWOptions options_;
   AdamWState state_;
 };

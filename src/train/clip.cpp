@@ -12,15 +12,30 @@ torch::Tensor grad_norm(const FlatParams& flat) {
   return torch::linalg_vector_norm(torch::stack(norms), 2);
 }
 
-float clip_grad_norm(FlatParams& flat, double max_norm, bool read_norm) {
+namespace {
+
+// Python's `max_norm / (total + 1e-6)`, which is tensor.reciprocal() * max_norm, clamped to 1.
+torch::Tensor clip_coefficient(const torch::Tensor& total, double max_norm) {
+  return ((total + 1e-6).reciprocal() * max_norm).clamp_max(1.0);
+}
+
+}  // namespace
+
+torch::Tensor clip_grad_norm_on_device(FlatParams& flat, double max_norm) {
   torch::NoGradGuard no_grad;
   torch::Tensor total = grad_norm(flat);
-  // Python's `max_norm / tensor` is tensor.reciprocal() * max_norm.
-  torch::Tensor coef = ((total + 1e-6).reciprocal() * max_norm).clamp_max(1.0);
+  flat.grads().mul_(clip_coefficient(total, max_norm));
+  return total;
+}
+
+float clip_grad_norm(FlatParams& flat, double max_norm, bool read_norm) {
   if (!read_norm) {
-    flat.grads().mul_(coef);
+    clip_grad_norm_on_device(flat, max_norm);
     return std::numeric_limits<float>::quiet_NaN();
   }
+  torch::NoGradGuard no_grad;
+  torch::Tensor total = grad_norm(flat);
+  torch::Tensor coef = clip_coefficient(total, max_norm);
   // Both numbers in one device-to-host copy (one synchronisation on CUDA).
   const auto host = torch::stack({total, coef}).to(torch::kCPU);
   const float* values = host.data_ptr<float>();

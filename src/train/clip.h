@@ -19,4 +19,9 @@ torch::Tensor grad_norm(const FlatParams& flat);
 // unconditional, so the host does not wait for the device (CUDA).
 float clip_grad_norm(FlatParams& flat, double max_norm, bool read_norm = true);
 
+// The same without reading anything back: the multiply is unconditional (by exactly 1 when no
+// clipping is needed, which changes no value) and the pre-clip norm is returned as a 0-dim
+// float32 tensor on the grads' device.
+torch::Tensor clip_grad_norm_on_device(FlatParams& flat, double max_norm);
+
 }  // namespace bertgrid::train

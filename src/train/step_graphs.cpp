@@ -46,7 +46,7 @@ std::vector<int64_t> shape_key(const TaskInputs& inputs) {
 
 struct StepGraphs::Impl {
   struct Graph {
-    at::cuda::CUDAGraph graph;
+    std::unique_ptr<at::cuda::CUDAGraph> graph;
     TaskInputs inputs;   // fixed device tensors the graph reads
     torch::Tensor loss;  // the graph's output: the loss sum, float32 [1]
   };
@@ -57,39 +57,51 @@ struct StepGraphs::Impl {
     pool = at::cuda::graph_pool_handle();
   }
 
-  // The loss and its backward, as queued on the current stream.
+  // Zeroed grads, the loss and its backward, as queued on the current stream.
   torch::Tensor run(const TaskInputs& inputs) {
+    flat.zero_grad();
     return loss_and_backward(task, inputs, bf16, divisor);
+  }
+
+  // `body` captured on a side stream into a new graph of the shared pool.
+  std::unique_ptr<at::cuda::CUDAGraph> capture_call(const std::function<void()>& body,
+                                                    const std::string& what) {
+    auto graph = std::make_unique<at::cuda::CUDAGraph>();
+    torch::cuda::synchronize(device.index());
+    const c10::cuda::CUDAStream side = c10::cuda::getStreamFromPool(false, device.index());
+    {
+      c10::cuda::CUDAStreamGuard on_side(side);
+      graph->capture_begin(pool);
+      try {
+        body();
+      } catch (const std::exception& e) {
+        try {
+          graph->capture_end();
+        } catch (const std::exception&) {  // the capture is broken already; its error is e's
+        }
+        throw Error("CUDA graph capture of " + what + " failed: " + e.what() +
+                    " (run.cuda_graphs = false runs the step without graphs)");
+      }
+      graph->capture_end();
+    }
+    torch::cuda::synchronize(device.index());
+    return graph;
   }
 
   std::unique_ptr<Graph> capture(const TaskInputs& host_inputs) {
     auto g = std::make_unique<Graph>();
     for (const auto& t : host_inputs) g->inputs.push_back(t.to(device));
-    // The side stream starts after everything queued so far (the inputs, the divisor, zeroed
-    // grads) and the default stream resumes after the capture: whole-device synchronisations,
-    // paid once per shape.
+    // The warm-up runs on a side stream that starts after everything queued so far (the inputs,
+    // the divisor); the capture after it (whole-device synchronisations, paid once per shape).
     torch::cuda::synchronize(device.index());
-    const c10::cuda::CUDAStream side = c10::cuda::getStreamFromPool(false, device.index());
     {
+      const c10::cuda::CUDAStream side = c10::cuda::getStreamFromPool(false, device.index());
       c10::cuda::CUDAStreamGuard on_side(side);
-      run(g->inputs);  // warm-up, eager; its gradient is cleared below
-      flat.zero_grad();
+      run(g->inputs);  // warm-up, eager; the graph zeroes its gradient first
       side.synchronize();
-      g->graph.capture_begin(pool);
-      try {
-        g->loss = run(g->inputs);
-      } catch (const std::exception& e) {
-        try {
-          g->graph.capture_end();
-        } catch (const std::exception&) {  // the capture is broken already; its error is e's
-        }
-        throw Error("CUDA graph capture of the training step failed for inputs " +
-                    shape_text(host_inputs) + ": " + e.what() +
-                    " (run.cuda_graphs = false runs the step without graphs)");
-      }
-      g->graph.capture_end();
     }
-    torch::cuda::synchronize(device.index());
+    g->graph = capture_call([&] { g->loss = run(g->inputs); },
+                            "the training step for inputs " + shape_text(host_inputs));
     flat.check_views();
     return g;
   }
@@ -101,6 +113,8 @@ struct StepGraphs::Impl {
   torch::Tensor divisor;  // global batch size, a device scalar the graphs read at replay
   decltype(at::cuda::graph_pool_handle()) pool;  // (its type moved between libtorch versions)
   std::map<std::vector<int64_t>, std::unique_ptr<Graph>> graphs;
+  bool update_warmed = false;
+  std::unique_ptr<at::cuda::CUDAGraph> update_graph;
 };
 
 StepGraphs::StepGraphs(TrainingTask& task, FlatParams& flat, torch::Device device, bool bf16) {
@@ -118,12 +132,29 @@ torch::Tensor StepGraphs::forward_backward(const TaskInputs& host_inputs, double
   Impl::Graph& g = *it->second;
   for (size_t i = 0; i < host_inputs.size(); ++i)
     g.inputs[i].copy_(host_inputs[i].pin_memory(), /*non_blocking=*/true);
-  g.graph.replay();
+  g.graph->replay();
   return g.loss;
 }
 
 size_t StepGraphs::captured() const {
   return impl_->graphs.size();
+}
+
+void StepGraphs::update(const std::function<void()>& body) {
+  Impl& m = *impl_;
+  if (!m.update_graph) {
+    if (!m.update_warmed) {
+      m.update_warmed = true;
+      body();
+      return;
+    }
+    m.update_graph = m.capture_call(body, "the optimiser update");
+  }
+  m.update_graph->replay();
+}
+
+bool StepGraphs::update_captured() const {
+  return impl_->update_graph != nullptr;
 }
 
 bool StepGraphs::available() {
@@ -146,6 +177,14 @@ torch::Tensor StepGraphs::forward_backward(const TaskInputs& host_inputs, double
 
 size_t StepGraphs::captured() const {
   return 0;
+}
+
+void StepGraphs::update(const std::function<void()>&) {
+  throw Error("StepGraphs: no CUDA graphs in this build");
+}
+
+bool StepGraphs::update_captured() const {
+  return false;
 }
 
 bool StepGraphs::available() {

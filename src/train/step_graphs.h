@@ -1,5 +1,7 @@
-// CUDA graphs of a training task's forward and backward, one per batch shape. The training step
-// on a GPU is launch-bound (about a thousand small kernels for distilbert-base at batch 16); a
+// CUDA graphs of the training step: the task's zeroing, forward and backward, one graph per
+// batch shape, and the optimiser half (clipping, the step status, fused AdamW), one graph for
+// all shapes; a group's gradient all-reduce runs between the two, outside any graph. The training
+// step on a GPU is launch-bound (about a thousand small kernels for distilbert-base at batch 16); a
 // graph replays all of them with one launch. The first batch of each shape runs eagerly once
 // (warm-up: lazy initialisation such as cuBLAS workspaces happens outside the capture), is then
 // captured on a side stream, and every batch of that shape after it is copied into the graph's
@@ -15,6 +17,7 @@
 #include <torch/types.h>
 
 #include <cstddef>
+#include <functional>
 #include <memory>
 
 #include "train/flat_params.h"
@@ -32,11 +35,17 @@ class StepGraphs {
   StepGraphs(const StepGraphs&) = delete;
   StepGraphs& operator=(const StepGraphs&) = delete;
 
-  // With flat's grads zeroed: the loss sum of `host_inputs` (TrainingTask::inputs) and the
+  // flat's grads zeroed, then the loss sum of `host_inputs` (TrainingTask::inputs) and the
   // gradient of loss_sum / global_n accumulated into the grads, through the graph of the
   // inputs' shapes (captured on first use). Returns the loss sum, float32 [1] on the device: the
   // graph's own output tensor, overwritten by the next call with the same shapes.
   torch::Tensor forward_backward(const TaskInputs& host_inputs, double global_n);
+
+  // The optimiser half of a step: `body` runs eagerly the first time (warm-up), is captured the
+  // second and replayed from then on. It must read only device tensors that outlive the trainer's
+  // steps (inputs refreshed in place before each call).
+  void update(const std::function<void()>& body);
+  bool update_captured() const;
 
   size_t captured() const;  // shapes captured so far
   static bool available();  // built against libtorch with CUDA

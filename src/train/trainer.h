@@ -9,6 +9,7 @@
 
 #include <cstdint>
 #include <functional>
+#include <limits>
 #include <memory>
 #include <string>
 #include <vector>
@@ -21,6 +22,7 @@
 #include "train/flat_params.h"
 #include "train/schedule.h"
 #include "train/step_graphs.h"
+#include "train/step_status.h"
 #include "train/training_task.h"
 
 namespace bertgrid::train {
@@ -53,10 +55,12 @@ struct HistoryEntry {
   double grad_norm = 0;
 };
 
+// A step as the host knows it. step() reads nothing back, so its loss and norm are NaN; sync()
+// gives the last step's.
 struct StepResult {
-  double loss = 0;       // mean cross-entropy over the global batch
-  double grad_norm = 0;  // before clipping (on CUDA read only on logging steps, else NaN)
-  double lr = 0;         // the rate this step used
+  double loss = std::numeric_limits<double>::quiet_NaN();       // mean cross-entropy, global batch
+  double grad_norm = std::numeric_limits<double>::quiet_NaN();  // before clipping
+  double lr = 0;                                                // the rate this step used
 };
 
 // Where the trainer stands: enough, with the weights and AdamW state, to resume exactly.
@@ -68,10 +72,11 @@ struct TrainerPosition {
   int64_t steps_since_log = 0;
 };
 
-// Thrown on every rank of a group when any of them failed during a step (an exception, a
-// non-finite loss): the group agrees through the step's status all-reduce, so no rank is left
-// waiting in a collective. The cause says where the failure happened: on this rank (the message
-// is its own error) or only on other ranks of the group (the message says how many).
+// Thrown by sync() on every rank of a group when a step since the last sync was bad (an
+// exception or a non-finite loss on some rank, a non-finite gradient): every rank takes part in
+// each step's collectives until then, and the status all-reduce tells all of them the same
+// first bad step. The cause says where the failure happened: on this rank (the message is its
+// own error) or only on other ranks of the group (the message says how many).
 class StepFailed : public Error {
  public:
   enum class Cause { kLocal, kRemote };
@@ -97,8 +102,19 @@ class Trainer {
            const std::function<void(int64_t epoch)>& on_epoch_end = nullptr,
            const std::function<void(const StepResult&)>& on_step = nullptr);
 
-  // One optimiser step on a global batch of training rows (this rank computes its share).
+  // One optimiser step on a global batch of training rows (this rank computes its share). The
+  // host does not wait for the device: the step's loss and health stay there until sync(), and
+  // once a step was bad every later update is skipped on the device. An exception in this
+  // rank's share is kept for sync(); until then the rank goes on taking part in the collectives.
   StepResult step(const std::vector<int64_t>& global_batch);
+  // Reads back the steps since the last sync in one copy: throws StepFailed, naming the first
+  // bad step, if there was one; else adds their losses to the position and returns the last
+  // step's loss, norm and rate. run() syncs at logging steps, before each epoch's end callback
+  // and before it returns.
+  StepResult sync();
+  // The number of the step being computed, on the device (0-dim int64), set before its forward
+  // pass: what a fault injected into the step's graph compares with.
+  const torch::Tensor& device_step() const { return device_step_; }
 
   int64_t total_steps() const { return schedule_.total_steps(); }
   const TrainerPosition& position() const { return position_; }
@@ -110,6 +126,9 @@ class Trainer {
   int64_t local_examples() const { return local_examples_; }
   // Batch shapes captured as CUDA graphs so far (0 without exec.cuda_graphs).
   size_t graphs_captured() const { return graphs_ ? graphs_->captured() : 0; }
+  // Whether the optimiser half of the step runs as a graph too (cuda_graphs with fused AdamW
+  // on a libtorch whose fused kernel takes the rate as a tensor).
+  bool update_graphed() const { return graphed_update_; }
 
   // Restores a checkpointed position (weights and AdamW state are restored through flat() and
   // optimizer()).
@@ -130,10 +149,33 @@ class Trainer {
   std::vector<HistoryEntry> history_;
   int64_t local_examples_ = 0;
   torch::Tensor status_;  // [loss sum, failed ranks, examples], summed over the group each step
+  StepStatus health_;
+  torch::Tensor device_step_;
+  // The steps since the last sync: the group's loss sums (on the device) and batch sizes, the
+  // last step's norm and rate; and what sync last returned.
+  std::vector<torch::Tensor> pending_losses_;
+  std::vector<double> pending_sizes_;
+  torch::Tensor last_norm_;  // 0-dim, refreshed in place each step
+  torch::Tensor own_loss_;   // [1]: this rank's loss sum this step (0 when it computed none)
+  bool graphed_update_ = false;
+  double last_lr_ = 0;
+  StepResult synced_;
+  // This rank's own failure (an exception in its share), kept for sync.
+  std::string host_failure_;
+  int64_t host_failure_step_ = -1;
 
   // This rank's loss sum over its rows (float32 [1] on the device), its backward queued with
   // the gradient of loss_sum / global_n accumulated into the flat grads.
   torch::Tensor forward_backward(const std::vector<int64_t>& rows, double global_n);
+  // The same, or undefined when the rank has no rows or has failed (then kept in host_failure_).
+  torch::Tensor local_share(const std::vector<int64_t>& rows, double global_n);
+  // status_ for this rank before the all-reduce.
+  void fill_status(const torch::Tensor& local_loss, size_t rows);
+  // After the all-reduces: the norm, the clip and the step status, device ops only.
+  void clip_and_record();
+  // The update at rate lr, skipped on the device after a bad step: eager, or as a graph.
+  void update(double lr);
+  StepFailed step_failure(const FirstBadStep& bad) const;
 };
 
 }  // namespace bertgrid::train
