@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include <filesystem>
+#include <functional>
 
 #include "jobs/finetune.h"
 #include "jobs/run_job.h"
@@ -32,6 +33,32 @@ void expect_same_metrics(const JobRecord& a, const JobRecord& b) {
   EXPECT_EQ(a.eval_accAll, b.eval_accAll);
   EXPECT_EQ(a.eval_accHate, b.eval_accHate);
   EXPECT_EQ(a.confusion, b.confusion);
+}
+
+// One epoch of the tiny fine-tune with `adjust` applied to its execution; dropout off unless
+// asked for (its draws follow the tensor shapes).
+jobs::JobOutcome one_epoch(const std::function<void(train::Execution&)>& adjust, bool dropout) {
+  auto cfg = tiny_config();
+  if (!dropout)
+    cfg.model.arch.dropout = cfg.model.arch.attention_dropout = cfg.model.arch.seq_classif_dropout =
+        0;
+  const auto data = tiny_data(cfg);
+  TempDir dir;
+  auto env = tiny_env(cfg, data, dir / "job");
+  adjust(env.exec);
+  auto outcome = jobs::run_finetune(tiny_spec(cfg, 1), env);
+  EXPECT_EQ(outcome.record.status, JobStatus::kOk);
+  return outcome;
+}
+
+// Every logged loss and the final eval loss within 1e-5 relative.
+void expect_same_losses_up_to_rounding(const jobs::JobOutcome& want, const jobs::JobOutcome& got,
+                                       const std::string& what) {
+  ASSERT_EQ(got.history.size(), want.history.size()) << what;
+  for (size_t i = 0; i < want.history.size(); ++i)
+    EXPECT_NEAR(got.history[i].loss, want.history[i].loss, 1e-5 * want.history[i].loss)
+        << what << ": " << to_string(want.history[i].kind) << " step " << want.history[i].step;
+  EXPECT_NEAR(got.record.eval_loss, want.record.eval_loss, 1e-5 * want.record.eval_loss) << what;
 }
 
 }  // namespace
@@ -176,25 +203,11 @@ TEST(FinetuneJob, EpochCheckpointsOnlyWhenConfigured) {
 // dropout the draws differ, which shows the padding reached the batches.
 TEST(FinetuneJob, PaddingToAMultipleChangesOnlyRounding) {
   auto run = [](int64_t multiple, bool dropout) {
-    auto cfg = tiny_config();
-    if (!dropout)
-      cfg.model.arch.dropout = cfg.model.arch.attention_dropout =
-          cfg.model.arch.seq_classif_dropout = 0;
-    const auto data = tiny_data(cfg);
-    TempDir dir;
-    auto env = tiny_env(cfg, data, dir / "job");
-    env.exec.pad_to_multiple_of = multiple;
-    auto outcome = jobs::run_finetune(tiny_spec(cfg, 1), env);
-    EXPECT_EQ(outcome.record.status, JobStatus::kOk);
-    return outcome;
+    return one_epoch([&](train::Execution& exec) { exec.pad_to_multiple_of = multiple; }, dropout);
   };
   const auto exact = run(1, false);
   const auto padded = run(32, false);
-  ASSERT_EQ(exact.history.size(), padded.history.size());
-  for (size_t i = 0; i < exact.history.size(); ++i)
-    EXPECT_NEAR(padded.history[i].loss, exact.history[i].loss, 1e-5 * exact.history[i].loss)
-        << to_string(exact.history[i].kind) << " step " << exact.history[i].step;
-  EXPECT_NEAR(padded.record.eval_loss, exact.record.eval_loss, 1e-5 * exact.record.eval_loss);
+  expect_same_losses_up_to_rounding(exact, padded, "padded to 32");
   EXPECT_NEAR(padded.record.eval_train_loss, exact.record.eval_train_loss,
               1e-5 * exact.record.eval_train_loss);
   EXPECT_NE(run(1, true).history.front().loss, run(32, true).history.front().loss);
@@ -205,27 +218,12 @@ TEST(FinetuneJob, PaddingToAMultipleChangesOnlyRounding) {
 // masks over other shapes, so its losses differ.
 TEST(FinetuneJob, PackingChangesOnlyRoundingWithoutDropout) {
   auto run = [](Packing packing, bool dropout) {
-    auto cfg = tiny_config();
-    if (!dropout)
-      cfg.model.arch.dropout = cfg.model.arch.attention_dropout =
-          cfg.model.arch.seq_classif_dropout = 0;
-    const auto data = tiny_data(cfg);
-    TempDir dir;
-    auto env = tiny_env(cfg, data, dir / "job");
-    env.exec.packing = packing;
-    auto outcome = jobs::run_finetune(tiny_spec(cfg, 1), env);
-    EXPECT_EQ(outcome.record.status, JobStatus::kOk);
-    return outcome;
+    return one_epoch([&](train::Execution& exec) { exec.packing = packing; }, dropout);
   };
   const auto padded = run(Packing::kOff, false);
   for (Packing packing : {Packing::kAuto, Packing::kOn}) {
     const auto packed = run(packing, false);
-    ASSERT_EQ(packed.history.size(), padded.history.size());
-    for (size_t i = 0; i < padded.history.size(); ++i)
-      EXPECT_NEAR(packed.history[i].loss, padded.history[i].loss, 1e-5 * padded.history[i].loss)
-          << to_string(packing) << " " << to_string(padded.history[i].kind) << " step "
-          << padded.history[i].step;
-    EXPECT_NEAR(packed.record.eval_loss, padded.record.eval_loss, 1e-5 * padded.record.eval_loss);
+    expect_same_losses_up_to_rounding(padded, packed, to_string(packing));
     EXPECT_EQ(packed.record.confusion, padded.record.confusion) << to_string(packing);
   }
   const auto with_dropout = run(Packing::kOff, true);
