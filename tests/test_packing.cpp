@@ -92,13 +92,21 @@ TEST(Packing, FirstFitDecreasingFillsRowsLongestFirst) {
   EXPECT_EQ(layout.start, (std::vector<int64_t>{0, 0, 0, 8, 5}));
 }
 
+TEST(Packing, RowsAreTheLongestSentenceAtLeastAndRoundedUp) {
+  EXPECT_EQ(packed_row_length(41, {}), 41);
+  EXPECT_EQ(packed_row_length(41, {128}), 128);
+  EXPECT_EQ(packed_row_length(41, {0, 32}), 64);
+  EXPECT_EQ(packed_row_length(130, {128, 32}), 160);
+  EXPECT_THROW(packed_row_length(41, {0, 0}), Error);
+}
+
 TEST(Packing, RejectsSentencesThatDoNotFit) {
   EXPECT_THROW(plan_packing({4, 11}, 10), Error);
   EXPECT_THROW(plan_packing({0}, 10), Error);
   EXPECT_THROW(plan_packing({}, 10), Error);
   const std::vector<std::vector<int32_t>> ids{{1, 2, 3}, {4, 5, 6, 7, 8, 9}};
   try {
-    pack_sentences(ids, {0, 1}, 0, 8, /*max_positions=*/5);
+    pack_sentences(ids, {0, 1}, 0, PackRows{8, 1, /*max_positions=*/5});
     FAIL() << "a sentence longer than the positions was packed";
   } catch (const Error& e) {
     EXPECT_NE(std::string(e.what()).find("6 tokens, more than max_position_embeddings 5"),
@@ -109,7 +117,7 @@ TEST(Packing, RejectsSentencesThatDoNotFit) {
 
 TEST(Packing, PositionsRestartAndTailsAreSegmentsOfTheirOwn) {
   const std::vector<std::vector<int32_t>> ids{{7, 8, 9}, {4, 5}, {6, 6, 6, 6}};
-  const PackedBatch b = pack_sentences(ids, {0, 1, 2}, /*pad_id=*/0, /*row_length=*/6);
+  const PackedBatch b = pack_sentences(ids, {0, 1, 2}, /*pad_id=*/0, PackRows{/*at_least=*/6});
   // Longest first: row 0 = sentence 2 (4 tokens) + sentence 1 (2); row 1 = sentence 0 + tail.
   EXPECT_TRUE(
       torch::equal(b.input_ids, torch::tensor({6, 6, 6, 6, 4, 5, 7, 8, 9, 0, 0, 0}).view({2, 6})));
@@ -137,7 +145,8 @@ TEST(Packing, HiddenStatesAndLogitsMatchPaddedOnTheGoldenModel) {
   torch::NoGradGuard no_grad;
   const auto want = model->forward_with_hidden(input_ids, mask);
   // Rows of twice the longest sentence, so that some hold two sentences.
-  const PackedBatch b = pack_sentences(s.ids, all_rows(s.ids.size()), 0, 2 * input_ids.size(1));
+  const PackedBatch b =
+      pack_sentences(s.ids, all_rows(s.ids.size()), 0, PackRows{2 * input_ids.size(1)});
   ASSERT_LT(b.input_ids.size(0), input_ids.size(0));
   const auto states = model->distilbert->forward_packed(b.input_ids, b.position_ids, b.segment_ids);
   ASSERT_EQ(states.size(), want.hidden_states.size());
@@ -165,7 +174,8 @@ TEST(Packing, LossAndGradientsMatchPadded) {
   };
   const auto loss_padded = ce(padded_model->forward(input_ids, mask));
   loss_padded.backward();
-  const PackedBatch b = pack_sentences(s.ids, all_rows(s.ids.size()), 0, 2 * input_ids.size(1));
+  const PackedBatch b =
+      pack_sentences(s.ids, all_rows(s.ids.size()), 0, PackRows{2 * input_ids.size(1)});
   const auto loss_packed =
       ce(packed_model->forward_packed(b.input_ids, b.position_ids, b.segment_ids, b.cls_index));
   loss_packed.backward();

@@ -48,7 +48,8 @@ class FixedBatchTask : public train::TrainingTask {
   train::TaskInputs inputs(const std::vector<int64_t>& rows) override {
     auto index = torch::tensor(rows, torch::kInt64);
     if (packed_) {
-      const auto b = model::pack_sentences(sentences_, rows, /*pad_id=*/0, input_ids_.size(1));
+      const auto b =
+          model::pack_sentences(sentences_, rows, /*pad_id=*/0, {/*at_least=*/input_ids_.size(1)});
       return {b.input_ids, b.position_ids, b.segment_ids, b.cls_index,
               labels_.index_select(0, index)};
     }

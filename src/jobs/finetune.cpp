@@ -1,7 +1,5 @@
 #include "jobs/finetune.h"
 
-#include <algorithm>
-
 #include "jobs/model_source.h"
 #include "jobs/training_job.h"
 #include "model/hf_dir.h"
@@ -26,19 +24,10 @@ TokenLayout padded_layout(const train::Execution& exec, const model::DistilBertC
   return TokenLayout{train::PadTo{exec.pad_to_multiple_of, arch.max_position_embeddings}};
 }
 
-// The longest of ids[rows].
-int64_t longest_of(const TokenizedSplit& split, const std::vector<int64_t>& rows) {
-  int64_t longest = 0;
-  for (int64_t r : rows)
-    longest = std::max(longest, static_cast<int64_t>(split.ids.at(static_cast<size_t>(r)).size()));
-  return longest;
-}
-
 model::PackedBatch pack(const TokenizedSplit& split, const std::vector<int64_t>& rows,
                         int64_t pad_id, const TokenLayout& layout) {
-  const int64_t width =
-      model::packed_row_length(longest_of(split, rows), layout.row_length, layout.pad.multiple);
-  return model::pack_sentences(split.ids, rows, pad_id, width, layout.pad.limit);
+  return model::pack_sentences(split.ids, rows, pad_id,
+                               {layout.row_length, layout.pad.multiple, layout.pad.limit});
 }
 
 // Rows of a tokenized split -> a padded or packed batch on the device -> logits.

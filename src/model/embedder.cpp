@@ -84,7 +84,7 @@ EncodedBatch encode_batch(DistilBertModel& encoder, const std::vector<std::vecto
   compat::AutocastScope autocast(options.device, options.bf16);
   EncodedBatch out;
   if (packed) {
-    const PackedBatch p = pack_sentences(ids, batch, options.pad_id, width);
+    const PackedBatch p = pack_sentences(ids, batch, options.pad_id);  // rows of the longest
     const auto states =
         encoder->forward_packed(p.input_ids.to(options.device), p.position_ids.to(options.device),
                                 p.segment_ids.to(options.device));

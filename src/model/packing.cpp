@@ -35,10 +35,11 @@ PackLayout plan_packing(const std::vector<int64_t>& lengths, int64_t row_length)
   return layout;
 }
 
-int64_t packed_row_length(int64_t longest, int64_t preferred, int64_t multiple) {
-  if (multiple < 1) throw Error("pack: multiple must be positive, got " + std::to_string(multiple));
-  const int64_t at_least = std::max(longest, preferred);
-  return (at_least + multiple - 1) / multiple * multiple;
+int64_t packed_row_length(int64_t longest, const PackRows& rows) {
+  if (rows.multiple < 1)
+    throw Error("pack: multiple must be positive, got " + std::to_string(rows.multiple));
+  const int64_t at_least = std::max(longest, rows.at_least);
+  return (at_least + rows.multiple - 1) / rows.multiple * rows.multiple;
 }
 
 namespace detail {

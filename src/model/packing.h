@@ -8,6 +8,7 @@
 
 #include <torch/types.h>
 
+#include <algorithm>
 #include <cstdint>
 #include <string>
 #include <vector>
@@ -40,16 +41,20 @@ struct PackedBatch {
   torch::Tensor token_mask;   // [n, L]
 };
 
-// The smallest row length for a batch whose longest sentence has `longest` tokens: at least
-// `preferred` (0: none), rounded up to a multiple of `multiple`.
-int64_t packed_row_length(int64_t longest, int64_t preferred, int64_t multiple = 1);
+// How long the rows are: the batch's longest sentence, but at least `at_least`, rounded up to a
+// multiple of `multiple`; and the model's positions (> 0: a longer sentence is an error).
+struct PackRows {
+  int64_t at_least = 0;
+  int64_t multiple = 1;
+  int64_t max_positions = 0;
+};
+int64_t packed_row_length(int64_t longest, const PackRows& rows);
 
-// Packs ids[indices[i]] as sentence i, in rows of row_length (>= the longest of them). Positions
-// are checked here, where they are made: a sentence longer than max_positions (> 0) is an error.
+// Packs ids[indices[i]] as sentence i. Positions are checked here, where they are made.
 template <typename Id>
 PackedBatch pack_sentences(const std::vector<std::vector<Id>>& ids,
-                           const std::vector<int64_t>& indices, int64_t pad_id, int64_t row_length,
-                           int64_t max_positions = 0);
+                           const std::vector<int64_t>& indices, int64_t pad_id,
+                           const PackRows& rows = {});
 
 // Hidden states [rows, R, dim] of a packed forward pass -> [n, L, dim] in the padded layout
 // (positions past a sentence's end hold its first token's state; token_mask marks the real ones).
@@ -67,8 +72,8 @@ PackedBatch empty_packed_batch(const PackLayout& layout, const std::vector<int64
 
 template <typename Id>
 PackedBatch pack_sentences(const std::vector<std::vector<Id>>& ids,
-                           const std::vector<int64_t>& indices, int64_t pad_id, int64_t row_length,
-                           int64_t max_positions) {
+                           const std::vector<int64_t>& indices, int64_t pad_id,
+                           const PackRows& rows) {
   std::vector<int64_t> lengths;
   lengths.reserve(indices.size());
   for (int64_t index : indices) {
@@ -76,12 +81,14 @@ PackedBatch pack_sentences(const std::vector<std::vector<Id>>& ids,
       throw Error("pack: index " + std::to_string(index) + " outside 0.." +
                   std::to_string(ids.size()));
     const auto length = static_cast<int64_t>(ids[static_cast<size_t>(index)].size());
-    if (max_positions > 0 && length > max_positions)
+    if (rows.max_positions > 0 && length > rows.max_positions)
       throw Error("pack: sentence " + std::to_string(index) + " has " + std::to_string(length) +
-                  " tokens, more than max_position_embeddings " + std::to_string(max_positions));
+                  " tokens, more than max_position_embeddings " +
+                  std::to_string(rows.max_positions));
     lengths.push_back(length);
   }
-  const PackLayout layout = plan_packing(lengths, row_length);
+  const int64_t longest = lengths.empty() ? 0 : *std::max_element(lengths.begin(), lengths.end());
+  const PackLayout layout = plan_packing(lengths, packed_row_length(longest, rows));
   PackedBatch batch = detail::empty_packed_batch(layout, lengths, pad_id);
   int64_t* id_data = batch.input_ids.data_ptr<int64_t>();
   for (size_t i = 0; i < indices.size(); ++i) {

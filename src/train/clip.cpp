@@ -1,8 +1,6 @@
 // Gradient-norm clipping on the flat gradient buffer (torch.nn.utils.clip_grad_norm_ rules).
 #include "train/clip.h"
 
-#include <limits>
-
 namespace bertgrid::train {
 
 torch::Tensor grad_norm(const FlatParams& flat) {
@@ -28,11 +26,7 @@ torch::Tensor clip_grad_norm_on_device(FlatParams& flat, double max_norm) {
   return total;
 }
 
-float clip_grad_norm(FlatParams& flat, double max_norm, bool read_norm) {
-  if (!read_norm) {
-    clip_grad_norm_on_device(flat, max_norm);
-    return std::numeric_limits<float>::quiet_NaN();
-  }
+float clip_grad_norm(FlatParams& flat, double max_norm) {
   torch::NoGradGuard no_grad;
   torch::Tensor total = grad_norm(flat);
   torch::Tensor coef = clip_coefficient(total, max_norm);
