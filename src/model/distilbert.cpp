@@ -9,6 +9,7 @@
 
 #include "core/error.h"
 #include "core/torch_compat.h"
+#include "model/packing.h"
 
 namespace bertgrid::model {
 namespace {
@@ -287,10 +288,7 @@ torch::Tensor DistilBertForSequenceClassificationImpl::forward_packed(
     const torch::Tensor& input_ids, const torch::Tensor& position_ids,
     const torch::Tensor& segment_ids, const torch::Tensor& cls_index) {
   const auto hidden = distilbert->forward_packed(input_ids, position_ids, segment_ids);
-  const int64_t dim = hidden.back().size(-1);
-  // (rows, R, dim) -> (n, dim): each sentence's first token
-  const auto cls_states = hidden.back().reshape({-1, dim}).index_select(0, cls_index);
-  return head(cls_states);  // (n, num_labels)
+  return head(first_token_states(hidden.back(), cls_index));  // (n, num_labels)
 }
 
 torch::Tensor DistilBertForSequenceClassificationImpl::forward(

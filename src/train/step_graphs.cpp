@@ -153,10 +153,6 @@ void StepGraphs::update(const std::function<void()>& body) {
   m.update_graph->replay();
 }
 
-bool StepGraphs::update_captured() const {
-  return impl_->update_graph != nullptr;
-}
-
 bool StepGraphs::available() {
   return true;
 }
@@ -181,10 +177,6 @@ size_t StepGraphs::captured() const {
 
 void StepGraphs::update(const std::function<void()>&) {
   throw Error("StepGraphs: no CUDA graphs in this build");
-}
-
-bool StepGraphs::update_captured() const {
-  return false;
 }
 
 bool StepGraphs::available() {

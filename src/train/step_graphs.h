@@ -45,7 +45,6 @@ class StepGraphs {
   // second and replayed from then on. It must read only device tensors that outlive the trainer's
   // steps (inputs refreshed in place before each call).
   void update(const std::function<void()>& body);
-  bool update_captured() const;
 
   size_t captured() const;  // shapes captured so far
   static bool available();  // built against libtorch with CUDA

@@ -106,7 +106,6 @@ StepResult Trainer::step(const std::vector<int64_t>& global_batch) {
   StepResult result;
   result.lr = schedule_.lr(position_.step);
   update(result.lr);
-  last_lr_ = result.lr;
   local_examples_ += static_cast<int64_t>(local_rows.size());
   ++position_.step;
   return result;
@@ -165,7 +164,7 @@ StepResult Trainer::sync() {
     position_.loss_since_log += synced_.loss;
   }
   synced_.grad_norm = values[StepStatus::kValues];
-  synced_.lr = last_lr_;
+  synced_.lr = schedule_.lr(position_.step - 1);  // the last step's rate
   pending_losses_.clear();
   pending_sizes_.clear();
   return synced_;

@@ -152,13 +152,12 @@ class Trainer {
   StepStatus health_;
   torch::Tensor device_step_;
   // The steps since the last sync: the group's loss sums (on the device) and batch sizes, the
-  // last step's norm and rate; and what sync last returned.
+  // last step's norm; and what sync last returned.
   std::vector<torch::Tensor> pending_losses_;
   std::vector<double> pending_sizes_;
   torch::Tensor last_norm_;  // 0-dim, refreshed in place each step
   torch::Tensor own_loss_;   // [1]: this rank's loss sum this step (0 when it computed none)
   bool graphed_update_ = false;
-  double last_lr_ = 0;
   StepResult synced_;
   // This rank's own failure (an exception in its share), kept for sync.
   std::string host_failure_;
